@@ -1,0 +1,125 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ConditionListSchema } from './conditions.js';
+import { StringEnum, StringMap, immutable } from './schema-helpers.js';
+
+export const GROUP = 'index.milvus.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const MILVUS_INDEX = { kind: 'MilvusIndex', plural: 'milvusindexes', singular: 'milvusindex', listKind: 'MilvusIndexList' } as const;
+
+export const FINALIZER = 'index.milvus.io/finalizer';
+export const ANNOTATION_PAUSED = 'index.milvus.io/paused';
+export const ANNOTATION_SKIP_DROP = 'index.milvus.io/skip-drop';
+export const ANNOTATION_RECONCILE_REQUESTED_AT = 'index.milvus.io/reconcile-requested-at';
+/** Annotations whose change triggers a reconcile (status writes never do). */
+export const OUR_ANNOTATIONS = [ANNOTATION_PAUSED, ANNOTATION_SKIP_DROP, ANNOTATION_RECONCILE_REQUESTED_AT] as const;
+
+export const CONNECTION_KINDS = ['MilvusConnection', 'ClusterMilvusConnection'] as const;
+export const DELETION_POLICIES = ['Delete', 'Retain'] as const;
+export const UPDATE_POLICIES = ['Reject', 'Recreate'] as const;
+export const ADOPTION_POLICIES = ['IfMatching', 'Never'] as const;
+export const INDEX_STATES = ['None', 'Unissued', 'InProgress', 'Finished', 'Failed', 'Retry'] as const;
+export const OWNERSHIPS = ['Created', 'Adopted'] as const;
+export const PENDING_OPERATIONS = ['Recreate', 'AlterProperties', 'Delete'] as const;
+
+/** Milvus object names: a letter or underscore, then letters, digits, underscores (Milvus's own rule). */
+const MILVUS_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+const PARAM_VALUE_SCHEMA = {
+  'x-kubernetes-preserve-unknown-fields': true,
+  description: 'A scalar: string, integer, number or boolean.',
+};
+
+export const ConnectionRefSchema = Type.Object(
+  {
+    kind: StringEnum(CONNECTION_KINDS, { default: 'MilvusConnection', description: 'MilvusConnection (same namespace) or ClusterMilvusConnection.' }),
+    name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of the connection resource.' }),
+  },
+  { description: 'The Milvus connection to use. Immutable. Without it the operator\'s default connection (--milvus-uri) is used.', ...immutable('connectionRef') },
+);
+
+export const MilvusIndexSpecSchema = Type.Object(
+  {
+    connectionRef: Type.Optional(ConnectionRefSchema),
+    database: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Milvus database. Immutable. Defaults to the connection\'s database, else "default".', ...immutable('database') })),
+    collectionName: Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Collection that holds the field. Immutable. It may be created after this resource; the operator waits for it.', ...immutable('collectionName') }),
+    fieldName: Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Field to index. Immutable.', ...immutable('fieldName') }),
+    indexName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Index name in Milvus. Immutable. Defaults to fieldName (Milvus\'s own default).', ...immutable('indexName') })),
+    indexType: Type.String({ minLength: 1, maxLength: 64, description: 'Index type, e.g. AUTOINDEX, FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT, SPARSE_INVERTED_INDEX, INVERTED, STL_SORT, Trie, BITMAP. Checked against the field type.' }),
+    metricType: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Metric for vector indexes: L2, IP, COSINE (float vectors), HAMMING, JACCARD (binary), IP or BM25 (sparse). Omit for scalar indexes.' })),
+    params: Type.Optional(StringMap<string | number | boolean>(PARAM_VALUE_SCHEMA, { description: 'Build parameters (e.g. M, efConstruction, nlist). Changing them follows updatePolicy.', maxProperties: 64 })),
+    properties: Type.Optional(StringMap<string>({ type: 'string' }, { description: 'Mutable index properties (e.g. mmap.enabled: "true"), applied with AlterIndex.', maxProperties: 32 })),
+    deletionPolicy: Type.Optional(StringEnum(DELETION_POLICIES, { default: 'Delete', description: 'Delete: drop the Milvus index when this resource is deleted. Retain: keep it.' })),
+    updatePolicy: Type.Optional(StringEnum(UPDATE_POLICIES, { default: 'Reject', description: 'What a change of indexType, metricType or params does. Reject: report ImmutableChange. Recreate: drop and create the index again.' })),
+    allowCollectionRelease: Type.Optional(Type.Boolean({ default: false, description: 'May the operator release a loaded collection to drop, recreate or alter this index (it reloads it afterwards)? Releasing makes the collection unsearchable meanwhile.' })),
+    adoptionPolicy: Type.Optional(StringEnum(ADOPTION_POLICIES, { default: 'IfMatching', description: 'IfMatching: take over an existing index whose definition equals the spec. Never: an existing index is a Conflict.' })),
+  },
+  {
+    description: 'The desired Milvus index.',
+    'x-kubernetes-validations': [
+      { rule: 'has(self.connectionRef) == has(oldSelf.connectionRef)', message: 'connectionRef is immutable: it cannot be added or removed' },
+      { rule: 'has(self.database) == has(oldSelf.database)', message: 'database is immutable: it cannot be added or removed' },
+      { rule: 'has(self.indexName) == has(oldSelf.indexName)', message: 'indexName is immutable: it cannot be added or removed' },
+    ],
+  },
+);
+export type MilvusIndexSpec = Static<typeof MilvusIndexSpecSchema>;
+
+export const IndexStatusSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'Index name as Milvus reports it.' })),
+    id: Type.Optional(Type.String({ description: 'Milvus index ID.' })),
+    state: Type.Optional(StringEnum(INDEX_STATES, { description: 'Build state reported by Milvus.' })),
+    indexedRows: Type.Optional(Type.Integer({ minimum: 0 })),
+    totalRows: Type.Optional(Type.Integer({ minimum: 0 })),
+    pendingIndexRows: Type.Optional(Type.Integer({ minimum: 0 })),
+    progress: Type.Optional(Type.String({ description: 'indexedRows / totalRows as a percentage.' })),
+    failReason: Type.Optional(Type.String({ description: 'Why the build failed, as Milvus reports it.' })),
+  },
+  { description: 'What Milvus reports about the index, refreshed on every observation.' },
+);
+export type IndexStatus = Static<typeof IndexStatusSchema>;
+
+export const PendingOperationSchema = Type.Object(
+  {
+    operation: StringEnum(PENDING_OPERATIONS, { description: 'The multi-step change under way.' }),
+    reloadCollection: Type.Boolean({ description: 'Reload the collection when the change is done (it was loaded before).' }),
+    startedAt: Type.String({ format: 'date-time' }),
+  },
+  { description: 'Written before a multi-step change (release, drop, create, load) so that a restart resumes it.' },
+);
+export type PendingOperation = Static<typeof PendingOperationSchema>;
+
+export const MilvusIndexStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+    conditions: Type.Optional(ConditionListSchema),
+    index: Type.Optional(IndexStatusSchema),
+    ownership: Type.Optional(StringEnum(OWNERSHIPS, { description: 'Created: this resource created the index. Adopted: it existed and matched the spec. Only an owned index is ever dropped.' })),
+    database: Type.Optional(Type.String({ description: 'The resolved database.' })),
+    pendingOperation: Type.Optional(PendingOperationSchema),
+  },
+  { description: 'What is true now.' },
+);
+export type MilvusIndexStatus = Static<typeof MilvusIndexStatusSchema>;
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+  resourceVersion: string;
+  creationTimestamp: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  annotations?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export interface MilvusIndex {
+  apiVersion: typeof API_VERSION;
+  kind: 'MilvusIndex';
+  metadata: ObjectMeta;
+  spec: MilvusIndexSpec;
+  status?: MilvusIndexStatus;
+}

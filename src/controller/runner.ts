@@ -1,0 +1,215 @@
+import { objectKey, type InformerEventHandler, type KubeObject, type Logger } from './informer.js';
+import type { ObjectKey, ObjectStore, ReconcileFn, RequeueDecision } from './types.js';
+import { systemClock, WorkQueue, type Clock } from './workqueue.js';
+
+/**
+ * Outcome label of one reconcile, as controller-runtime's `reconcile_total{result}`:
+ * `error` when it threw, `requeue` for Backoff/CappedBackoff, `requeue_after` for After,
+ * `success` for None.
+ */
+export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
+
+/** Metric hooks of one controller; implementations must be cheap and must not throw. */
+export interface ControllerMetrics {
+  reconciled(result: ReconcileResult): void;
+  /** A reconcile threw. */
+  reconcileError(): void;
+  reconcileDuration(seconds: number): void;
+  /** Workers currently inside a reconcile. */
+  activeWorkers(count: number): void;
+}
+
+export const noopControllerMetrics: ControllerMetrics = {
+  reconciled: () => {},
+  reconcileError: () => {},
+  reconcileDuration: () => {},
+  activeWorkers: () => {},
+};
+
+/** What the controller needs from an informer; `Informer<T>` satisfies it. */
+export interface ControllerSource<T> extends ObjectStore<T> {
+  addEventHandler(handler: InformerEventHandler<T>): void;
+  start(): void;
+  stop(): void;
+  /** Resolves true once synced, false if stopped first. */
+  waitForSync(): Promise<boolean>;
+}
+
+export interface ControllerOptions<T extends KubeObject> {
+  /** Used in logs; metric labels are the metrics implementation's business. */
+  name: string;
+  source: ControllerSource<T>;
+  reconcile: ReconcileFn;
+  log: Logger;
+  /** Parallel workers; one key is still never reconciled twice at once. Default 1. */
+  concurrency?: number;
+  /** Every key in the store is re-enqueued about this often; 0 disables. Default 10 min. */
+  resyncPeriodMs?: number;
+  /** Whether an update event enqueues its key (e.g. `needsReconcile`). Default: every update. */
+  updateFilter?: (oldObj: T, newObj: T) => boolean;
+  /** Injected for tests or custom rate limits; the controller owns and shuts it down. */
+  queue?: WorkQueue;
+  metrics?: ControllerMetrics;
+  clock?: Clock;
+  /** Uniform [0, 1); spreads resyncs. */
+  random?: () => number;
+}
+
+/**
+ * Runs a level-triggered reconcile loop: informer events and resyncs become keys in a work queue,
+ * and `concurrency` workers reconcile them.
+ *
+ * Guarantees:
+ * - Adds and deletes always enqueue; updates enqueue when `updateFilter` says so.
+ * - Workers start only after the source has synced, so the first reconciles see a full cache.
+ * - Decisions map to the queue as in controller-runtime: None → `forget`; Backoff →
+ *   `addRateLimited`; CappedBackoff → `addRateLimitedCapped`; After(ms) → `forget` +
+ *   `addAfter(ms)`. A thrown error (or an After with a negative or non-finite delay) is logged
+ *   and treated as Backoff; it never kills a worker.
+ * - Resync: each key is re-enqueued once per period at a uniformly random offset within ±10% of
+ *   the period boundary (the first pass starts at 0.9 × period), so many keys spread over a fifth
+ *   of the period instead of firing together. A pending earlier requeue is kept.
+ *
+ * Assumptions:
+ * - `reconcile` reads the newest object itself (from the store) and is idempotent; it never
+ *   learns why it was called.
+ */
+export class Controller<T extends KubeObject> {
+  private readonly name: string;
+  private readonly source: ControllerSource<T>;
+  private readonly reconcile: ReconcileFn;
+  private readonly log: Logger;
+  private readonly concurrency: number;
+  private readonly resyncPeriodMs: number;
+  private readonly queue: WorkQueue;
+  private readonly metrics: ControllerMetrics;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private state: 'new' | 'started' | 'stopped' = 'new';
+  private resyncTimer: unknown;
+  private active = 0;
+
+  constructor(options: ControllerOptions<T>) {
+    this.name = options.name;
+    this.source = options.source;
+    this.reconcile = options.reconcile;
+    this.log = options.log;
+    this.concurrency = options.concurrency ?? 1;
+    this.resyncPeriodMs = options.resyncPeriodMs ?? 600_000;
+    this.clock = options.clock ?? systemClock;
+    this.queue = options.queue ?? new WorkQueue({ clock: this.clock });
+    this.metrics = options.metrics ?? noopControllerMetrics;
+    this.random = options.random ?? Math.random;
+    if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
+      throw new Error(`cannot create controller ${this.name}: concurrency must be a positive integer, got ${this.concurrency}`);
+    }
+    const updateFilter = options.updateFilter ?? (() => true);
+    this.source.addEventHandler({
+      onAdd: (obj) => this.enqueue(objectKey(obj)),
+      onUpdate: (oldObj, newObj) => {
+        if (updateFilter(oldObj, newObj)) this.enqueue(objectKey(newObj));
+      },
+      onDelete: (obj) => this.enqueue(objectKey(obj)),
+    });
+  }
+
+  /**
+   * Starts the source, waits for it to sync, then starts the workers and the resync timer.
+   * Resolves true once the workers run, false if `stop()` came first. Throws if called twice.
+   */
+  async start(): Promise<boolean> {
+    if (this.state !== 'new') throw new Error(`cannot start controller ${this.name}: already started or stopped`);
+    this.state = 'started';
+    this.source.start();
+    const synced = await this.source.waitForSync();
+    if (!synced || this.state !== 'started') return false;
+    if (this.resyncPeriodMs > 0) this.scheduleResync(0.9 * this.resyncPeriodMs);
+    for (let i = 0; i < this.concurrency; i++) void this.work();
+    this.log.info({ controller: this.name, concurrency: this.concurrency }, 'controller started');
+    return true;
+  }
+
+  /** Queues `key` for reconcile now (external triggers, e.g. a changed connection). */
+  enqueue(key: ObjectKey): void {
+    this.queue.add(key);
+  }
+
+  /**
+   * Stops taking keys and watching, then waits up to `timeoutMs` for reconciles in flight.
+   * Resolves true if they all finished in time. Idempotent in effect.
+   */
+  async stop(timeoutMs: number): Promise<boolean> {
+    this.state = 'stopped';
+    if (this.resyncTimer !== undefined) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
+    this.source.stop();
+    let timer: unknown;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = this.clock.setTimeout(() => resolve(false), timeoutMs);
+    });
+    const drained = await Promise.race([this.queue.shutDownWithDrain().then(() => true), timedOut]);
+    this.clock.clearTimeout(timer);
+    if (!drained) this.log.warn({ controller: this.name, inFlight: this.active, timeoutMs }, 'reconciles still running at stop timeout');
+    return drained;
+  }
+
+  private async work(): Promise<void> {
+    for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+      await this.process(key);
+    }
+  }
+
+  private async process(key: ObjectKey): Promise<void> {
+    const startedAt = this.clock.now();
+    this.metrics.activeWorkers(++this.active);
+    try {
+      this.apply(key, await this.reconcile(key));
+    } catch (err) {
+      this.metrics.reconcileError();
+      this.metrics.reconciled('error');
+      this.log.error({ err, controller: this.name, key }, 'cannot reconcile');
+      this.queue.addRateLimited(key);
+    } finally {
+      this.metrics.activeWorkers(--this.active);
+      this.metrics.reconcileDuration((this.clock.now() - startedAt) / 1000);
+      this.queue.done(key);
+    }
+  }
+
+  private apply(key: ObjectKey, decision: RequeueDecision): void {
+    switch (decision.kind) {
+      case 'None':
+        this.queue.forget(key);
+        this.metrics.reconciled('success');
+        return;
+      case 'Backoff':
+        this.queue.addRateLimited(key);
+        this.metrics.reconciled('requeue');
+        return;
+      case 'CappedBackoff':
+        this.queue.addRateLimitedCapped(key);
+        this.metrics.reconciled('requeue');
+        return;
+      case 'After':
+        if (!(Number.isFinite(decision.ms) && decision.ms >= 0)) {
+          throw new Error(`cannot requeue ${key}: invalid delay ${decision.ms} ms`);
+        }
+        this.queue.forget(key);
+        this.queue.addAfter(key, decision.ms);
+        this.metrics.reconciled('requeue_after');
+        return;
+      default: {
+        const unknown: never = decision;
+        throw new Error(`cannot requeue ${key}: unknown decision ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private scheduleResync(delayMs: number): void {
+    this.resyncTimer = this.clock.setTimeout(() => {
+      const spreadMs = 0.2 * this.resyncPeriodMs;
+      for (const obj of this.source.list()) this.queue.addAfter(objectKey(obj), this.random() * spreadMs);
+      this.scheduleResync(this.resyncPeriodMs);
+    }, delayMs);
+  }
+}

@@ -1,0 +1,56 @@
+import type { MilvusIndexSpec } from '../api/milvusindex.js';
+import type { ObservedIndex } from '../milvus/types.js';
+
+/**
+ * One canonical string per scalar so that 8, "8" and 8.0 compare equal, as do true and "true".
+ * Milvus itself compares the raw strings the client sent (milvus.md §2.2); we always send the
+ * canonical form, so equal here means equal there.
+ */
+export function canonicalScalar(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t !== '' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return String(Number(t));
+    if (t === 'true' || t === 'false') return t;
+    return v;
+  }
+  return JSON.stringify(v);
+}
+
+export interface DefinitionDiff {
+  field: 'indexType' | 'metricType' | `params.${string}`;
+  desired: string;
+  observed: string;
+}
+
+/** Differences in the immutable build definition (type, metric, params). Empty = same index. */
+export function definitionDiff(spec: MilvusIndexSpec, idx: ObservedIndex): DefinitionDiff[] {
+  const out: DefinitionDiff[] = [];
+  if (spec.indexType !== idx.indexType) out.push({ field: 'indexType', desired: spec.indexType, observed: idx.indexType });
+  const desiredMetric = spec.metricType ?? '';
+  if (desiredMetric !== idx.metricType && !(desiredMetric === '' && idx.metricType === 'NONE')) {
+    out.push({ field: 'metricType', desired: desiredMetric || '(none)', observed: idx.metricType || '(none)' });
+  }
+  const desired = spec.params ?? {};
+  const keys = new Set([...Object.keys(desired), ...Object.keys(idx.params)]);
+  for (const k of [...keys].sort()) {
+    const d = k in desired ? canonicalScalar(desired[k]) : undefined;
+    const o = k in idx.params ? canonicalScalar(idx.params[k]) : undefined;
+    if (d !== o) out.push({ field: `params.${k}`, desired: d ?? '(unset)', observed: o ?? '(unset)' });
+  }
+  return out;
+}
+
+/** Properties the spec sets that Milvus reports differently (keys not in the spec are left alone). */
+export function propertiesDiff(spec: MilvusIndexSpec, idx: ObservedIndex): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(spec.properties ?? {})) {
+    if (canonicalScalar(idx.properties[k] ?? '') !== canonicalScalar(v)) out[k] = v;
+  }
+  return out;
+}
+
+export function formatDiff(diff: DefinitionDiff[]): string {
+  return diff.map((d) => `${d.field}: Milvus has ${d.observed}, spec wants ${d.desired}`).join('; ');
+}

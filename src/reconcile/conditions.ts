@@ -1,0 +1,87 @@
+import type { Condition } from '../api/conditions.js';
+import type { MilvusIndexStatus } from '../api/milvusindex.js';
+
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** Reasons of the Ready condition (CamelCase; documented in the README). */
+export type ReadyReason =
+  | 'IndexBuilt' | 'Building' | 'InvalidSpec' | 'ConnectionNotReady' | 'ConnectionNotAllowed' | 'MilvusUnavailable'
+  | 'CollectionNotFound' | 'FieldNotFound' | 'Conflict' | 'BuildFailed' | 'ImmutableChange' | 'CollectionLoaded'
+  | 'Unsupported' | 'DeletionBlocked' | 'Deleting' | 'Pending';
+
+export interface ConditionInput {
+  type: ConditionType;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+/**
+ * Returns `existing` with `input` applied: `lastTransitionTime` changes only when the status flips,
+ * every condition carries `observedGeneration`.
+ */
+export function setCondition(existing: readonly Condition[], input: ConditionInput, generation: number, now: Date): Condition[] {
+  const previous = existing.find((c) => c.type === input.type);
+  const next: Condition = {
+    type: input.type,
+    status: input.status,
+    reason: input.reason,
+    message: input.message,
+    lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    observedGeneration: generation,
+  };
+  const out = existing.filter((c) => c.type !== input.type);
+  out.push(next);
+  return out.sort((a, b) => conditionOrder(a.type) - conditionOrder(b.type));
+}
+
+function conditionOrder(type: string): number {
+  const i = ['Ready', 'Reconciling', 'Stalled'].indexOf(type);
+  return i === -1 ? 99 : i;
+}
+
+export function getCondition(conditions: readonly Condition[] | undefined, type: ConditionType): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+/** The three kstatus conditions for one Ready outcome. */
+export interface Summary {
+  ready: ConditionStatus;
+  reason: ReadyReason;
+  message: string;
+  /** Work is under way and will progress without a person. */
+  reconciling: boolean;
+  /** Progress needs a person (spec change, manual action). */
+  stalled: boolean;
+}
+
+export function applySummary(existing: readonly Condition[], s: Summary, generation: number, now: Date): Condition[] {
+  let out = setCondition(existing, { type: 'Ready', status: s.ready, reason: s.reason, message: s.message }, generation, now);
+  out = setCondition(out, s.reconciling
+    ? { type: 'Reconciling', status: 'True', reason: s.reason, message: s.message }
+    : { type: 'Reconciling', status: 'False', reason: 'Idle', message: 'No work in progress.' }, generation, now);
+  out = setCondition(out, s.stalled
+    ? { type: 'Stalled', status: 'True', reason: s.reason, message: s.message }
+    : { type: 'Stalled', status: 'False', reason: 'NotStalled', message: 'Nothing needs a person.' }, generation, now);
+  return out;
+}
+
+/** Semantic equality of two statuses (key order and condition order do not matter). */
+export function statusEqual(a: MilvusIndexStatus | undefined, b: MilvusIndexStatus | undefined): boolean {
+  return canonicalJson(normaliseStatus(a)) === canonicalJson(normaliseStatus(b));
+}
+
+function normaliseStatus(s: MilvusIndexStatus | undefined): unknown {
+  if (!s) return {};
+  return { ...s, conditions: [...(s.conditions ?? [])].sort((x, y) => x.type.localeCompare(y.type)) };
+}
+
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}

@@ -1,0 +1,162 @@
+import { API_VERSION, type MilvusIndex } from '../api/milvusindex.js';
+import type { KeyedMutex } from '../controller/keyed-mutex.js';
+import type { ObjectStore, RequeueDecision } from '../controller/types.js';
+import type { EventRecorder } from '../kube/events.js';
+import { describeKubeError, httpStatus, isWriteConflict } from '../kube/errors.js';
+import type { MilvusIndexWriter } from '../kube/milvusindex-writer.js';
+import { isMilvusError } from '../milvus/errors.js';
+import type { MilvusClientProvider, MilvusIndexApi } from '../milvus/types.js';
+import { statusEqual } from './conditions.js';
+import type { ConnectionResolver } from './connections.js';
+import { decide, decideFailure } from './decide.js';
+import { collectionOf, observe } from './observe.js';
+import type { Observation } from './observation.js';
+import type { Action, ActionFailure, EventSpec, MetricMark, Plan } from './plan.js';
+
+export interface ReconcileLogger {
+  debug(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Domain metrics the reconciler reports. */
+export interface ReconcileMetrics {
+  mark(mark: MetricMark, resource: MilvusIndex): void;
+  /** Build progress 0..1 of a resource; `undefined` removes the series. */
+  buildProgress(resource: MilvusIndex, ratio: number | undefined): void;
+}
+
+export interface ReconcilerDeps {
+  store: ObjectStore<MilvusIndex>;
+  connections: ConnectionResolver;
+  milvus: MilvusClientProvider;
+  writer: MilvusIndexWriter;
+  events: EventRecorder;
+  collectionLocks: KeyedMutex;
+  now: () => Date;
+  log: ReconcileLogger;
+  metrics: ReconcileMetrics;
+}
+
+/**
+ * observe → decide → act → one status write when something changed.
+ * Idempotent: the same call runs on create, update, resync, restart and after any failure.
+ * Holds the per-collection lock for the whole pass, so DDL on one collection is never parallel.
+ */
+export class MilvusIndexReconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  readonly reconcile = async (key: string): Promise<RequeueDecision> => {
+    const resource = this.deps.store.get(key);
+    if (!resource) return { kind: 'None' };
+    return this.deps.collectionLocks.run(collectionOf(resource, this.deps.connections), () => this.reconcileLocked(key));
+  };
+
+  private async reconcileLocked(key: string): Promise<RequeueDecision> {
+    // Re-read inside the lock: another reconcile on this collection may just have changed it.
+    const resource = this.deps.store.get(key);
+    if (!resource) return { kind: 'None' };
+    const { observation, api } = await observe(resource, this.deps);
+    const plan = decide(observation, this.deps.now());
+    const log = { key, generation: resource.metadata.generation, resourceVersion: resource.metadata.resourceVersion };
+    this.deps.log.debug({ ...log, milvus: observation.milvus.kind, actions: plan.actions.map((a) => a.type), requeue: plan.requeue }, 'reconcile planned');
+
+    let current = resource;
+    try {
+      if (plan.writeStatusFirst && plan.status && !statusEqual(plan.status, current.status)) {
+        current = await this.writeStatus(current, plan.status);
+      }
+    } catch (e) {
+      return this.kubeFailure(key, e);
+    }
+
+    for (const action of plan.actions) {
+      try {
+        await this.perform(action, current, api, observation.database);
+      } catch (e) {
+        const failure = classifyFailure(action, e);
+        if (failure.kind === 'Conflict') {
+          this.deps.log.debug({ ...log, action: action.type }, 'write conflict; retrying with a fresh view');
+          return { kind: 'After', ms: 0 };
+        }
+        this.deps.log.warn({ ...log, action: action.type, errorKind: failure.kind, error: failure.message }, 'action failed');
+        const recovery = decideFailure({ ...observation, resource: current }, failure, this.deps.now());
+        return this.finish(key, current, recovery, observation);
+      }
+    }
+    return this.finish(key, current, plan, observation);
+  }
+
+  private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation): Promise<RequeueDecision> {
+    const removing = plan.actions.some((a) => a.type === 'RemoveFinalizer');
+    try {
+      if (plan.status && !removing && !statusEqual(plan.status, current.status)) {
+        current = await this.writeStatus(current, plan.status);
+      }
+    } catch (e) {
+      return this.kubeFailure(key, e);
+    }
+    for (const ev of plan.events) await this.emit(current, ev, observation);
+    for (const m of plan.metrics) this.deps.metrics.mark(m, current);
+    const idx = plan.status?.index;
+    this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);
+    return plan.requeue;
+  }
+
+  private async writeStatus(obj: MilvusIndex, status: NonNullable<Plan['status']>): Promise<MilvusIndex> {
+    const rv = await this.deps.writer.writeStatus(obj, status);
+    return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv ?? obj.metadata.resourceVersion }, status };
+  }
+
+  private kubeFailure(key: string, e: unknown): RequeueDecision {
+    if (isWriteConflict(e)) return { kind: 'After', ms: 0 };
+    this.deps.log.warn({ key, status: httpStatus(e), error: describeKubeError(e) }, 'kubernetes write failed');
+    return { kind: 'Backoff' };
+  }
+
+  private async perform(action: Action, obj: MilvusIndex, api: MilvusIndexApi | undefined, db: string): Promise<void> {
+    const spec = obj.spec;
+    switch (action.type) {
+      case 'AddFinalizer': return this.deps.writer.addFinalizer(obj);
+      case 'RemoveFinalizer': return this.deps.writer.removeFinalizer(obj);
+      default: break;
+    }
+    if (!api) throw new Error(`cannot ${action.type}: no Milvus connection was observed`);
+    switch (action.type) {
+      case 'CreateIndex': return api.createIndex(action.request);
+      case 'DropIndex': return api.dropIndex(db, spec.collectionName, action.fieldName, action.indexName);
+      case 'AlterProperties': {
+        const res = await api.alterIndexProperties(db, spec.collectionName, action.indexName, action.properties);
+        if (res.kind === 'Unsupported') throw new UnsupportedError(res.message);
+        return;
+      }
+      case 'ReleaseCollection': return api.releaseCollection(db, spec.collectionName);
+      case 'LoadCollection': return api.loadCollection(db, spec.collectionName);
+    }
+  }
+
+  private async emit(obj: MilvusIndex, ev: EventSpec, observation: Observation): Promise<void> {
+    const targets = [obj];
+    if (ev.collectionWide) {
+      const collection = collectionOf(obj, this.deps.connections);
+      for (const other of this.deps.store.list()) {
+        if (other.metadata.uid !== obj.metadata.uid && collectionOf(other, this.deps.connections) === collection) targets.push(other);
+      }
+    }
+    void observation;
+    for (const t of targets) {
+      await this.deps.events.emit({ apiVersion: API_VERSION, kind: 'MilvusIndex', metadata: t.metadata }, { type: ev.type, reason: ev.reason, message: ev.message });
+    }
+  }
+}
+
+class UnsupportedError extends Error {}
+
+function classifyFailure(action: Action, e: unknown): ActionFailure {
+  if (isWriteConflict(e)) return { action, kind: 'Conflict', message: describeKubeError(e) };
+  if (e instanceof UnsupportedError) return { action, kind: 'Unsupported', message: e.message };
+  if (isMilvusError(e)) return { action, kind: e.kind, message: e.message };
+  if (httpStatus(e) !== undefined) return { action, kind: 'Transient', message: describeKubeError(e) };
+  return { action, kind: 'Transient', message: e instanceof Error ? e.message : String(e) };
+}
