@@ -213,7 +213,8 @@ export class Informer<T extends KubeObject> implements ObjectStore<T> {
       }
       consecutiveGone = 0;
       if (end.error === null || end.error === undefined || isTimeout(end.error)) {
-        if (end.events > 0 || end.durationMs >= HEALTHY_WATCH_MS) {
+        // The inactivity timeout fires only after 30 s of silence, so resuming at once cannot spin.
+        if (isTimeout(end.error) || end.events > 0 || end.durationMs >= HEALTHY_WATCH_MS) {
           this.backoff.reset();
           log.debug({ path, resourceVersion: this.resourceVersion }, 'watch closed; resuming');
           continue;

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WorkQueue, type WorkqueueMetrics } from '../../src/controller/workqueue.js';
 
-/** Resolves with what `get()` yields, or 'pending' if it would wait. */
-async function poll(queue: WorkQueue): Promise<string | undefined | 'pending'> {
-  return Promise.race([queue.get(), new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))]);
+/** What `promise` has resolved to by the next macrotask, or 'pending'. */
+async function peek<T>(promise: Promise<T>): Promise<T | 'pending'> {
+  return Promise.race([promise, new Promise<'pending'>((resolve) => setImmediate(() => resolve('pending')))]);
 }
 
 /** Adds with `add`, advances fake time in `stepMs` steps until `key` is ready, takes it, returns the wait. */
@@ -45,7 +45,7 @@ describe('WorkQueue', () => {
     expect(queue.len()).toBe(2);
     expect(await queue.get()).toBe('ns/a');
     expect(await queue.get()).toBe('ns/b');
-    expect(await poll(queue)).toBe('pending');
+    expect(await peek(queue.get())).toBe('pending');
   });
 
   it('never hands out a key that is in flight, and re-queues it once on done if re-added', async () => {
@@ -54,14 +54,27 @@ describe('WorkQueue', () => {
     expect(await queue.get()).toBe('ns/a');
     queue.add('ns/a');
     queue.add('ns/a');
+    const next = queue.get();
     expect(queue.len()).toBe(0);
-    expect(await poll(queue)).toBe('pending');
+    expect(await peek(next)).toBe('pending');
 
     queue.done('ns/a');
-    expect(queue.len()).toBe(1);
-    expect(await queue.get()).toBe('ns/a');
+    expect(await next).toBe('ns/a');
     queue.done('ns/a');
     expect(queue.len()).toBe(0);
+    expect(await peek(queue.get())).toBe('pending');
+  });
+
+  it('re-queues a key re-added in flight behind keys that were already waiting', async () => {
+    const queue = new WorkQueue();
+    queue.add('ns/a');
+    await queue.get();
+    queue.add('ns/a');
+    queue.add('ns/b');
+    queue.done('ns/a');
+    expect(queue.len()).toBe(2);
+    expect(await queue.get()).toBe('ns/b');
+    expect(await queue.get()).toBe('ns/a');
   });
 
   it('does not re-queue a key on done when it was not re-added', async () => {

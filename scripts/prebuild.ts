@@ -1,0 +1,27 @@
+// `make prebuild`: fills the caches the integration tier and `make demo` need, printing each phase's time:
+//   1. kube-apiserver, etcd, kubectl (test/support/build-control-plane.sh, unless KUBEBUILDER_ASSETS/TEST_ASSET_* are set)
+//   2. the Milvus Lite venv (milvus-lite + pymilvus from PyPI)
+import { resolveBinaries } from '../test/support/binaries.js';
+import { apiserverVersion, etcdVersion } from '../test/support/control-plane.js';
+import { ensureMilvusLite } from '../test/support/milvus-lite.js';
+
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  console.log(`[prebuild] ${name} ...`);
+  try {
+    return await fn();
+  } finally {
+    console.log(`[prebuild] ${name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+try {
+  const bins = await phase('control plane (kube-apiserver, etcd, kubectl)', () => resolveBinaries());
+  const [kube, etcd] = await Promise.all([apiserverVersion(bins), etcdVersion(bins)]);
+  console.log(`[prebuild]   ${kube}, etcd ${etcd} from ${bins.source}: ${bins.dir}`);
+  const lite = await phase('Milvus Lite venv', () => ensureMilvusLite());
+  console.log(`[prebuild]   milvus-lite ${lite.version}, pymilvus ${lite.pymilvusVersion}, Python ${lite.pythonVersion}: ${lite.dir}`);
+} catch (err) {
+  console.error(`[prebuild] failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,33 @@
+/**
+ * A token bucket: `qps` tokens per second, at most `burst` saved. `take()` resolves when a token
+ * is available. Bounds the operator's Kubernetes write rate (--kube-api-qps / --kube-api-burst).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly qps: number, private readonly burst: number, private readonly now: () => number = Date.now) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  take(): Promise<void> {
+    const next = this.chain.then(() => this.takeOne());
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async takeOne(): Promise<void> {
+    for (;;) {
+      const t = this.now();
+      this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.qps);
+      this.last = t;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(((1 - this.tokens) / this.qps) * 1000)));
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MilvusIndex } from '../api/milvusindex.js';
+import type { KubeWriteMetrics } from '../kube/milvusindex-writer.js';
+import type { MetricMark } from '../reconcile/plan.js';
+import type { ReconcileMetrics } from '../reconcile/reconciler.js';
+
+const CONTROLLER = 'milvusindex';
+
+/**
+ * Every metric the operator exports, on its own Registry (no global default registry).
+ * Names follow controller-runtime (controller_runtime_*, workqueue_*) plus the domain metrics of
+ * design §4.
+ */
+export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics {
+  readonly registry = new Registry();
+  readonly reconcileTotal = new Counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller', labelNames: ['controller', 'result'], registers: [this.registry] });
+  readonly reconcileErrors = new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller', labelNames: ['controller'], registers: [this.registry] });
+  readonly reconcileTime = new Histogram({ name: 'controller_runtime_reconcile_time_seconds', help: 'Length of time per reconciliation per controller', labelNames: ['controller'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
+  readonly activeWorkers = new Gauge({ name: 'controller_runtime_active_workers', help: 'Number of currently used workers per controller', labelNames: ['controller'], registers: [this.registry] });
+  readonly maxWorkers = new Gauge({ name: 'controller_runtime_max_concurrent_reconciles', help: 'Maximum number of concurrent reconciles per controller', labelNames: ['controller'], registers: [this.registry] });
+  readonly queueDepth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name'], registers: [this.registry] });
+  readonly queueAdds = new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name'], registers: [this.registry] });
+  readonly queueLatency = new Histogram({ name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested', labelNames: ['name'], buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60], registers: [this.registry] });
+  readonly workDuration = new Histogram({ name: 'workqueue_work_duration_seconds', help: 'How long in seconds processing an item from workqueue takes', labelNames: ['name'], buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60], registers: [this.registry] });
+  readonly queueRetries = new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name'], registers: [this.registry] });
+  readonly buildProgressRatio = new Gauge({ name: 'milvusindex_build_progress_ratio', help: 'Indexed rows / total rows of each MilvusIndex (1 when built)', labelNames: ['namespace', 'name'], registers: [this.registry] });
+  readonly timeToReady = new Histogram({ name: 'milvusindex_time_to_ready_seconds', help: 'Seconds from resource creation to its first Ready', buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800, 3600, 21600], registers: [this.registry] });
+  readonly driftRepairs = new Counter({ name: 'milvusindex_drift_repairs_total', help: 'Indexes re-created after they disappeared out of band', registers: [this.registry] });
+  readonly orphaned = new Counter({ name: 'milvusindex_orphaned_total', help: 'Deletions finished without dropping an owned index (skip-drop)', registers: [this.registry] });
+  readonly milvusRequestDuration = new Histogram({ name: 'milvus_request_duration_seconds', help: 'Milvus requests by method and outcome', labelNames: ['method', 'outcome'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [this.registry] });
+  readonly kubeWrites = new Counter({ name: 'milvusindex_kube_writes_total', help: 'Kubernetes writes by kind (finalizer, status, event)', labelNames: ['kind'], registers: [this.registry] });
+  readonly lastVerified = new Gauge({ name: 'milvusindex_last_verified_timestamp_seconds', help: 'When the operator last verified a resource against Milvus', labelNames: ['namespace', 'name'], registers: [this.registry] });
+  readonly isLeader = new Gauge({ name: 'leader_election_master_status', help: '1 when this replica is the leader', labelNames: ['name'], registers: [this.registry] });
+
+  constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  kubeWrite(kind: 'finalizer' | 'status' | 'event'): void {
+    this.kubeWrites.inc({ kind });
+  }
+
+  mark(mark: MetricMark, resource: MilvusIndex): void {
+    switch (mark) {
+      case 'DriftRepaired': this.driftRepairs.inc(); break;
+      case 'Orphaned': this.orphaned.inc(); break;
+      case 'BecameReady': {
+        const created = Date.parse(resource.metadata.creationTimestamp);
+        if (Number.isFinite(created)) this.timeToReady.observe(Math.max(0, (Date.now() - created) / 1000));
+        break;
+      }
+    }
+  }
+
+  buildProgress(resource: MilvusIndex, ratio: number | undefined): void {
+    const labels = { namespace: resource.metadata.namespace, name: resource.metadata.name };
+    if (ratio === undefined) this.buildProgressRatio.remove(labels);
+    else this.buildProgressRatio.set(labels, ratio);
+    this.lastVerified.set(labels, Date.now() / 1000);
+  }
+
+  observeMilvusRequest(method: string, outcome: string, seconds: number): void {
+    this.milvusRequestDuration.observe({ method, outcome }, seconds);
+  }
+
+  get controllerName(): string {
+    return CONTROLLER;
+  }
+}

@@ -1,0 +1,349 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { InformerEventHandler, Logger } from '../../src/controller/informer.js';
+import { Controller, type ControllerMetrics, type ControllerSource, type ReconcileResult } from '../../src/controller/runner.js';
+import type { ObjectKey, ReconcileFn, RequeueDecision } from '../../src/controller/types.js';
+import { WorkQueue } from '../../src/controller/workqueue.js';
+
+interface Obj {
+  metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number };
+}
+
+function obj(key: string, generation = 1): Obj {
+  const [namespace, name] = key.split('/') as [string, string];
+  return { metadata: { namespace, name, generation } };
+}
+
+/** An in-memory informer: the test decides when it syncs and which events it emits. */
+class FakeSource implements ControllerSource<Obj> {
+  readonly objects = new Map<ObjectKey, Obj>();
+  readonly calls: string[] = [];
+  private readonly handlers: Array<InformerEventHandler<Obj>> = [];
+  private synced = false;
+  private readonly syncWaiters: Array<(synced: boolean) => void> = [];
+
+  addEventHandler(handler: InformerEventHandler<Obj>): void {
+    this.handlers.push(handler);
+  }
+  start(): void {
+    this.calls.push('start');
+  }
+  stop(): void {
+    this.calls.push('stop');
+    this.syncWaiters.splice(0).forEach((resolve) => resolve(false));
+  }
+  waitForSync(): Promise<boolean> {
+    return this.synced ? Promise.resolve(true) : new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+  hasSynced(): boolean {
+    return this.synced;
+  }
+  get(key: ObjectKey): Obj | undefined {
+    return this.objects.get(key);
+  }
+  list(): Obj[] {
+    return [...this.objects.values()];
+  }
+
+  sync(): void {
+    this.synced = true;
+    this.syncWaiters.splice(0).forEach((resolve) => resolve(true));
+  }
+  add(o: Obj): void {
+    this.objects.set(keyOf(o), o);
+    this.handlers.forEach((h) => h.onAdd?.(o));
+  }
+  update(o: Obj): void {
+    const old = this.objects.get(keyOf(o));
+    if (old === undefined) throw new Error('update of unknown object');
+    this.objects.set(keyOf(o), o);
+    this.handlers.forEach((h) => h.onUpdate?.(old, o));
+  }
+  delete(o: Obj): void {
+    this.objects.delete(keyOf(o));
+    this.handlers.forEach((h) => h.onDelete?.(o));
+  }
+}
+
+function keyOf(o: Obj): ObjectKey {
+  return `${o.metadata.namespace}/${o.metadata.name}`;
+}
+
+function recordingLogger(): Logger & { entries: Array<{ level: string; fields: object; msg: string }> } {
+  const entries: Array<{ level: string; fields: object; msg: string }> = [];
+  const at = (level: string) => (fields: object, msg: string) => void entries.push({ level, fields, msg });
+  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function recordingMetrics(): ControllerMetrics & { results: ReconcileResult[]; errors: number; durations: number[] } {
+  const m = {
+    results: [] as ReconcileResult[],
+    errors: 0,
+    durations: [] as number[],
+    reconciled: (r: ReconcileResult) => void m.results.push(r),
+    reconcileError: () => void m.errors++,
+    reconcileDuration: (s: number) => void m.durations.push(s),
+    activeWorkers: () => {},
+  };
+  return m;
+}
+
+/** A reconcile whose calls the test completes by hand. */
+function manualReconcile(): { fn: ReconcileFn; calls: Array<{ key: ObjectKey; finish: (d: RequeueDecision) => void }> } {
+  const calls: Array<{ key: ObjectKey; finish: (d: RequeueDecision) => void }> = [];
+  const fn: ReconcileFn = (key) => new Promise((resolve) => calls.push({ key, finish: resolve }));
+  return { fn, calls };
+}
+
+function setup(options: { reconcile: ReconcileFn; concurrency?: number; resyncPeriodMs?: number; random?: () => number; updateFilter?: (a: Obj, b: Obj) => boolean }) {
+  const source = new FakeSource();
+  const queue = new WorkQueue({ baseDelayMs: 1000 });
+  const log = recordingLogger();
+  const metrics = recordingMetrics();
+  const controller = new Controller<Obj>({ name: 'test', source, queue, log, metrics, resyncPeriodMs: 0, ...options });
+  return { source, queue, log, metrics, controller };
+}
+
+const running: Array<Controller<Obj>> = [];
+afterEach(async () => {
+  // Under fake timers too: nothing is in flight here, so the drain wins without a timer firing.
+  await Promise.all(running.splice(0).map((c) => c.stop(100)));
+  vi.useRealTimers();
+});
+
+describe('Controller', () => {
+  it('starts workers only after the source has synced, then reconciles the initial objects', async () => {
+    const reconcile = vi.fn<ReconcileFn>(async () => ({ kind: 'None' }));
+    const { source, controller } = setup({ reconcile });
+    running.push(controller);
+    const started = controller.start();
+    expect(source.calls).toEqual(['start']);
+    source.add(obj('ns/a'));
+    source.add(obj('ns/b'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reconcile).not.toHaveBeenCalled();
+
+    source.sync();
+    await expect(started).resolves.toBe(true);
+    await vi.waitFor(() => expect(reconcile.mock.calls.map(([k]) => k)).toEqual(['ns/a', 'ns/b']));
+  });
+
+  it('resolves start() false when stopped before the source syncs', async () => {
+    const { source, controller } = setup({ reconcile: async () => ({ kind: 'None' }) });
+    const started = controller.start();
+    await controller.stop(100);
+    await expect(started).resolves.toBe(false);
+    expect(source.calls).toEqual(['start', 'stop']);
+  });
+
+  type QueueCall = 'forget' | 'addRateLimited' | 'addRateLimitedCapped' | 'addAfter';
+  interface DecisionRow {
+    name: string;
+    reason: string;
+    given: () => Promise<RequeueDecision>;
+    want: { calls: Array<[QueueCall, ...unknown[]]>; result: ReconcileResult; errors: number };
+  }
+  const decisionRows: DecisionRow[] = [
+    {
+      name: 'None',
+      reason: 'done; reset the backoff',
+      given: async () => ({ kind: 'None' }),
+      want: { calls: [['forget', 'ns/a']], result: 'success', errors: 0 },
+    },
+    {
+      name: 'Backoff',
+      reason: 'transient failure: per-key exponential backoff',
+      given: async () => ({ kind: 'Backoff' }),
+      want: { calls: [['addRateLimited', 'ns/a']], result: 'requeue', errors: 0 },
+    },
+    {
+      name: 'CappedBackoff',
+      reason: 'dependency missing: backoff with the lower cap',
+      given: async () => ({ kind: 'CappedBackoff' }),
+      want: { calls: [['addRateLimitedCapped', 'ns/a']], result: 'requeue', errors: 0 },
+    },
+    {
+      name: 'After',
+      reason: 'polling: reset the backoff and come back after the delay',
+      given: async () => ({ kind: 'After', ms: 30_000 }),
+      want: { calls: [['forget', 'ns/a'], ['addAfter', 'ns/a', 30_000]], result: 'requeue_after', errors: 0 },
+    },
+    {
+      name: 'thrown error',
+      reason: 'an exception is a transient failure, never a dead worker',
+      given: async () => {
+        throw new Error('boom');
+      },
+      want: { calls: [['addRateLimited', 'ns/a']], result: 'error', errors: 1 },
+    },
+    {
+      name: 'After with a negative delay',
+      reason: 'a bug in the reconciler is treated as an error, not as a hot loop',
+      given: async () => ({ kind: 'After', ms: -1 }),
+      want: { calls: [['addRateLimited', 'ns/a']], result: 'error', errors: 1 },
+    },
+  ];
+
+  it.each(decisionRows)('maps $name to the queue ($reason)', async ({ given, want }) => {
+    const { source, queue, metrics, controller } = setup({ reconcile: given });
+    running.push(controller);
+    // Record only the controller's own calls, not the queue's internal addRateLimited → addAfter.
+    const calls: Array<[QueueCall, ...unknown[]]> = [];
+    let depth = 0;
+    for (const method of ['forget', 'addRateLimited', 'addRateLimitedCapped', 'addAfter'] as const) {
+      const original = queue[method].bind(queue) as (...args: unknown[]) => void;
+      vi.spyOn(queue, method).mockImplementation((...args: unknown[]) => {
+        if (depth === 0) calls.push([method, ...args]);
+        depth++;
+        try {
+          original(...args);
+        } finally {
+          depth--;
+        }
+      });
+    }
+    const done = vi.spyOn(queue, 'done');
+    source.add(obj('ns/a'));
+    source.sync();
+    await controller.start();
+    await vi.waitFor(() => expect(done).toHaveBeenCalledWith('ns/a'));
+    expect(calls).toEqual(want.calls);
+    expect(metrics.results).toEqual([want.result]);
+    expect(metrics.errors).toBe(want.errors);
+    expect(metrics.durations).toHaveLength(1);
+  });
+
+  it('logs a thrown error with the key and keeps the worker alive', async () => {
+    let attempt = 0;
+    const reconcile = vi.fn<ReconcileFn>(async () => {
+      attempt++;
+      if (attempt === 1) throw new Error('cannot reach milvus');
+      return { kind: 'None' };
+    });
+    const { source, queue, log, controller } = setup({ reconcile });
+    running.push(controller);
+    source.sync();
+    await controller.start();
+    controller.enqueue('ns/a');
+    await vi.waitFor(() => expect(queue.numRequeues('ns/a')).toBe(1));
+    expect(log.entries).toContainEqual({ level: 'error', fields: expect.objectContaining({ key: 'ns/a', err: expect.any(Error) }), msg: 'cannot reconcile' });
+
+    controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(reconcile).toHaveBeenCalledWith('ns/b'));
+  });
+
+  it('enqueues adds and deletes always, and updates only when the filter agrees', async () => {
+    const reconcile = vi.fn<ReconcileFn>(async () => ({ kind: 'None' }));
+    const { source, queue } = setup({
+      reconcile,
+      updateFilter: (a, b) => a.metadata.generation !== b.metadata.generation,
+    });
+    const add = vi.spyOn(queue, 'add');
+    source.add(obj('ns/a'));
+    source.update(obj('ns/a', 1));
+    source.update(obj('ns/a', 2));
+    source.delete(obj('ns/a', 2));
+    expect(add.mock.calls).toEqual([['ns/a'], ['ns/a'], ['ns/a']]);
+  });
+
+  it('never reconciles one key twice at once, while other keys run in parallel', async () => {
+    const { fn, calls } = manualReconcile();
+    const { source, controller } = setup({ reconcile: fn, concurrency: 3 });
+    running.push(controller);
+    source.sync();
+    await controller.start();
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(calls.map((c) => c.key)).toEqual(['ns/a', 'ns/b']));
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/a');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toHaveLength(2);
+
+    calls[0]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(calls.map((c) => c.key)).toEqual(['ns/a', 'ns/b', 'ns/a']));
+    calls[1]?.finish({ kind: 'None' });
+    calls[2]?.finish({ kind: 'None' });
+  });
+
+  it('resyncs every key once per period, spread over ±10% of the period', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const randoms = [0, 0.5, 0.999];
+    let r = 0;
+    const { source, queue, controller } = setup({
+      reconcile: async () => ({ kind: 'None' }),
+      resyncPeriodMs: 10_000,
+      random: () => randoms[r++ % randoms.length] ?? 0,
+    });
+    running.push(controller);
+    for (const key of ['ns/a', 'ns/b', 'ns/c']) source.objects.set(key, obj(key));
+    source.sync();
+    await controller.start();
+    const addAfter = vi.spyOn(queue, 'addAfter');
+
+    await vi.advanceTimersByTimeAsync(8_999);
+    expect(addAfter).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(addAfter.mock.calls).toEqual([
+      ['ns/a', 0],
+      ['ns/b', 1_000],
+      ['ns/c', 1_998],
+    ]);
+
+    addAfter.mockClear();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(addAfter).toHaveBeenCalledTimes(3);
+  });
+
+  it('spreads the resync of 1000 keys instead of firing them together', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const reconcile = vi.fn<ReconcileFn>(async () => ({ kind: 'None' }));
+    const { source, controller } = setup({ reconcile, resyncPeriodMs: 100_000, concurrency: 4 });
+    running.push(controller);
+    for (let i = 0; i < 1000; i++) source.objects.set(`ns/o${i}`, obj(`ns/o${i}`));
+    source.sync();
+    await controller.start();
+
+    await vi.advanceTimersByTimeAsync(90_000 + 1_000); // first 5% of the 20 s window
+    const early = reconcile.mock.calls.length;
+    expect(early).toBeGreaterThan(0);
+    expect(early).toBeLessThan(200);
+    await vi.advanceTimersByTimeAsync(19_000);
+    expect(reconcile).toHaveBeenCalledTimes(1000);
+  });
+
+  it('stop waits for reconciles in flight and takes no new keys', async () => {
+    const { fn, calls } = manualReconcile();
+    const { source, controller } = setup({ reconcile: fn });
+    source.sync();
+    await controller.start();
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+
+    let stopped: boolean | undefined;
+    const stopping = controller.stop(10_000).then((drained) => (stopped = drained));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBeUndefined();
+    expect(source.calls).toContain('stop');
+
+    calls[0]?.finish({ kind: 'None' });
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(calls.map((c) => c.key)).toEqual(['ns/a']);
+  });
+
+  it('stop gives up after the timeout when a reconcile hangs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { fn, calls } = manualReconcile();
+    const { source, log, controller } = setup({ reconcile: fn });
+    source.sync();
+    await controller.start();
+    controller.enqueue('ns/a');
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+
+    const stopping = controller.stop(5_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(stopping).resolves.toBe(false);
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ inFlight: 1 }) }));
+  });
+});
