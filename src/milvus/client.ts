@@ -446,8 +446,10 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
   async serverVersion(): Promise<string> {
     return this.run('serverVersion', 'get the server version', (c) => c.getVersion(), (res, ctx) => {
       const status = statusOf(res);
-      // GetVersion answered UNIMPLEMENTED (Milvus Lite 2.x): the server is reachable, version unknown.
-      if (!status) return ok('unknown');
+      // UNIMPLEMENTED: not a Milvus server (any gRPC endpoint answers so), or Milvus Lite 2.x.
+      if (!status) {
+        throw new ClassifiedMilvusError('Unimplemented', ctx.method, `cannot ${ctx.action}: the server does not implement GetVersion (not a Milvus server, or Milvus Lite 2.x)`);
+      }
       if (!isOk(status)) throw classifyStatus(status, ctx);
       const version = (res as { version?: unknown }).version;
       return ok(typeof version === 'string' && version !== '' ? version : 'unknown');

@@ -1,0 +1,64 @@
+// Milvus set-up for integration tests, through the real SDK against the real server.
+import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+
+export function sdkClient(uri: string): MilvusClient {
+  const client = new MilvusClient({ address: uri, telemetry: { enabled: false }, timeout: 30_000, logLevel: 'error' } as ConstructorParameters<typeof MilvusClient>[0]);
+  client.connectPromise?.catch(() => {});
+  return client;
+}
+
+/** A collection with `id` (Int64 pk), `vec` (FloatVector, dim 8) and `title` (VarChar). */
+export async function createCollection(client: MilvusClient, name: string, db = 'default'): Promise<void> {
+  const res = await client.createCollection({
+    collection_name: name,
+    db_name: db,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
+      { name: 'vec', data_type: DataType.FloatVector, dim: 8 },
+      { name: 'title', data_type: DataType.VarChar, max_length: 64 },
+    ],
+  });
+  if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot create collection ${name}: ${JSON.stringify(res)}`);
+  const rows = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, vec: Array.from({ length: 8 }, (_, j) => Math.sin(i + j)), title: `doc ${i}` }));
+  const ins = await client.insert({ collection_name: name, db_name: db, data: rows });
+  if (ins.status.error_code !== 'Success' || (ins.status.code ?? 0) !== 0) throw new Error(`cannot insert into ${name}: ${JSON.stringify(ins.status)}`);
+}
+
+export interface IndexView {
+  index_name: string;
+  field_name: string;
+  params: Record<string, string>;
+}
+
+/** The indexes of a collection as describeIndex reports them (empty when none). */
+export async function describeIndexes(client: MilvusClient, collection: string, db = 'default'): Promise<IndexView[]> {
+  const res = await client.describeIndex({ collection_name: collection, db_name: db });
+  return (res.index_descriptions ?? []).map((d) => ({
+    index_name: d.index_name,
+    field_name: d.field_name,
+    params: Object.fromEntries((d.params ?? []).map((p) => [p.key, String(p.value)])),
+  }));
+}
+
+export async function createIndexDirectly(client: MilvusClient, collection: string, field: string, indexType: string, metricType: string | undefined, params: Record<string, unknown>): Promise<void> {
+  const res = await client.createIndex({ collection_name: collection, field_name: field, index_type: indexType, ...(metricType ? { metric_type: metricType } : {}), params } as Parameters<MilvusClient['createIndex']>[0]);
+  const st = res as { error_code?: string; code?: number; reason?: string };
+  if (st.error_code !== 'Success' || (st.code ?? 0) !== 0) throw new Error(`cannot create index on ${collection}.${field}: ${JSON.stringify(res)}`);
+}
+
+export async function releaseCollection(client: MilvusClient, collection: string): Promise<void> {
+  await client.releaseCollection({ collection_name: collection });
+}
+
+export async function dropIndexDirectly(client: MilvusClient, collection: string, field: string, indexName: string): Promise<void> {
+  await client.releaseCollection({ collection_name: collection });
+  const res = await client.dropIndex({ collection_name: collection, field_name: field, index_name: indexName });
+  if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot drop index ${indexName}: ${JSON.stringify(res)}`);
+}
+
+let counter = 0;
+/** A collection name unique within this run. */
+export function uniqueCollection(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
+}
