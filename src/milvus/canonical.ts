@@ -11,8 +11,6 @@ export function isMutableIndexProperty(key: string): boolean {
   return MUTABLE_INDEX_PROPERTIES.includes(key);
 }
 
-export type ParamValue = string | number | boolean;
-
 const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
