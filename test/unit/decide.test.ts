@@ -791,10 +791,13 @@ const rows: Row[] = [
   ...buildRows, ...changeRows, ...pausedRows, ...deletionRows, ...failureRows,
 ];
 
+/** [name, row] pairs: `%s` prints the whole name (a `$name` title is truncated at 40 characters). */
+const named = (table: Row[]): Array<[string, Row]> => table.map((row) => [row.name, row]);
+
 // ---------------------------------------------------------------------------------------------
 
 describe('decide: the behaviour table of design §2', () => {
-  it.each(rows)('$name', ({ name, reason, given, want }) => {
+  it.each(named(rows))('%s', (name, { reason, given, want }) => {
     const plan = run(given);
     expect(project(plan, want), `${name}\n  why: ${reason}`).toEqual(want);
   });
@@ -817,7 +820,7 @@ function isSpecInvalid(obs: Observation): boolean {
 }
 
 describe('decide: invariants over every row', () => {
-  it.each(rows)('a DropIndex only names an index the observation confirmed: $name', ({ given }) => {
+  it.each(named(rows))('a DropIndex only names an index the observation confirmed: %s', (_name, { given }) => {
     const m = given.observation.milvus;
     const observed = m.kind === 'Observed' ? [...(m.index ? [m.index] : []), ...m.otherIndexesOnField] : [];
     for (const a of run(given).actions) {
@@ -826,7 +829,7 @@ describe('decide: invariants over every row', () => {
     }
   });
 
-  it.each(rows)('no Milvus action when paused or the spec is invalid: $name', ({ given }) => {
+  it.each(named(rows))('no Milvus action when paused or the spec is invalid: %s', (_name, { given }) => {
     const milvusActions = run(given).actions.filter((a) => MILVUS_ACTIONS.has(a.type));
     if (isPaused(given.observation)) expect(milvusActions, 'paused: observe and report only').toEqual([]);
     if (isSpecInvalid(given.observation) && given.observation.resource.metadata.deletionTimestamp === undefined) {
@@ -834,7 +837,7 @@ describe('decide: invariants over every row', () => {
     }
   });
 
-  it.each(rows)('every condition carries observedGeneration == metadata.generation: $name', ({ given }) => {
+  it.each(named(rows))('every condition carries observedGeneration == metadata.generation: %s', (_name, { given }) => {
     const plan = run(given);
     if (plan.status === undefined) return;
     const generation = given.observation.resource.metadata.generation;
@@ -843,13 +846,13 @@ describe('decide: invariants over every row', () => {
     for (const c of plan.status.conditions ?? []) expect(c.observedGeneration, `condition ${c.type}`).toBe(generation);
   });
 
-  it.each(rows)('Stalled and Reconciling are never both True: $name', ({ given }) => {
+  it.each(named(rows))('Stalled and Reconciling are never both True: %s', (_name, { given }) => {
     const conditions = run(given).status?.conditions ?? [];
     const isTrue = (type: string) => conditions.some((c) => c.type === type && c.status === 'True');
     expect(isTrue('Stalled') && isTrue('Reconciling')).toBe(false);
   });
 
-  it.each(rows)('deterministic and pure (same input, deep-equal plan; input untouched): $name', ({ given }) => {
+  it.each(named(rows))('deterministic and pure (same input, deep-equal plan; input untouched): %s', (_name, { given }) => {
     const before = structuredClone(given);
     const first = run(given);
     const second = run(structuredClone(given));
@@ -857,7 +860,7 @@ describe('decide: invariants over every row', () => {
     expect(given, 'decide must not mutate its input').toEqual(before);
   });
 
-  it.each(rows.filter((r) => r.given.failure === undefined))('a plan without actions is a fixpoint (an idle re-reconcile writes nothing new): $name', ({ given }) => {
+  it.each(named(rows.filter((r) => r.given.failure === undefined)))('a plan without actions is a fixpoint (an idle re-reconcile writes nothing new): %s', (_name, { given }) => {
     const plan = run(given);
     if (plan.actions.length > 0 || plan.status === undefined) return;
     const again = decide({ ...given.observation, resource: { ...given.observation.resource, status: plan.status } }, NOW);

@@ -1,0 +1,91 @@
+// The shipped CLI (dist/src/main.js, run with the project's Node 24) against the REAL
+// kube-apiserver + etcd and a REAL Milvus Lite, driven with the harness's kubectl, as a person would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
+import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
+import { run } from '../support/proc.js';
+
+const SERVERS = '[kube-apiserver + milvus-lite, CLI process]';
+const CLI = join(import.meta.dirname, '..', '..', 'dist', 'src', 'main.js');
+
+describe(`milvus-index-operator CLI ${SERVERS}`, () => {
+  let ns: string;
+  let client: MilvusClient;
+  let child: ChildProcess | undefined;
+  let output = '';
+  const kubectl = (args: string[], input?: string) =>
+    run(join(inject('kubeBinDir'), 'kubectl'), args, { env: { ...process.env, KUBECONFIG: inject('kubeconfigPath') }, ...(input ? { input } : {}) });
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (make test does)`);
+    ns = await createTestNamespace(kubeConfigFromProvided(inject('kubeconfigYaml')), 'cli');
+    client = sdkClient(inject('milvusUri'));
+  });
+
+  afterAll(async () => {
+    child?.kill('SIGTERM');
+    await client?.closeConnection();
+  });
+
+  it('prints every flag with its environment variable in --help', async () => {
+    const res = await run(process.execPath, [CLI, '--help']);
+    expect(res.code).toBe(0);
+    for (const flag of ['--namespace', '--concurrency', '--resync-period', '--leader-elect', '--metrics-bind-address', '--health-probe-bind-address', '--log-level', '--milvus-uri', '--milvus-database', '--default-connection-namespaces']) {
+      expect(res.stdout).toContain(flag);
+    }
+    for (const env of ['MILVUS_URI', 'MILVUS_TOKEN', 'MILVUS_USERNAME', 'MILVUS_PASSWORD', 'KUBECONFIG']) expect(res.stdout).toContain(env);
+  });
+
+  it('exits non-zero with a clear message on a bad flag or an unreachable API server', async () => {
+    const bad = await run(process.execPath, [CLI, '--concurrency', 'many']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--concurrency');
+    const unreachable = await run(process.execPath, [CLI], { env: { ...process.env, KUBECONFIG: join(import.meta.dirname, 'fixtures', 'unreachable.kubeconfig') } });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1/);
+  });
+
+  it(`kubectl explain describes the spec ${SERVERS}`, async () => {
+    const res = await kubectl(['explain', 'milvusindex.spec']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('collectionName');
+    expect(res.stdout).toContain('updatePolicy');
+    expect(res.stdout).toMatch(/Immutable/);
+  });
+
+  it(`a MilvusIndex applied with kubectl goes Ready; kubectl delete drops the index ${SERVERS}`, async () => {
+    const collection = uniqueCollection('cli');
+    await createCollection(client, collection);
+    child = spawn(process.execPath, [CLI, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0'], {
+      env: { ...process.env, KUBECONFIG: inject('kubeconfigPath'), MILVUS_URI: inject('milvusUri') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
+    const manifest = `apiVersion: index.milvus.io/v1alpha1
+kind: MilvusIndex
+metadata: { name: by-hand, namespace: ${ns} }
+spec: { collectionName: ${collection}, fieldName: vec, indexType: IVF_FLAT, metricType: L2, params: { nlist: 16 }, allowCollectionRelease: true }
+`;
+    const applied = await kubectl(['apply', '-f', '-'], manifest);
+    expect(applied.code, applied.stderr).toBe(0);
+    const waited = await kubectl(['wait', '-n', ns, '--for=condition=Ready', 'mvi/by-hand', '--timeout=60s']);
+    expect(waited.code, `${waited.stderr}\noperator output:\n${output}`).toBe(0);
+    const got = await kubectl(['get', '-n', ns, 'mvi', 'by-hand']);
+    expect(got.stdout).toMatch(/by-hand\s+\S+\s+vec\s+IVF_FLAT\s+100%\s+True\s+IndexBuilt/);
+    expect(await describeIndexes(client, collection)).toHaveLength(1);
+    const deleted = await kubectl(['delete', '-n', ns, 'mvi/by-hand', '--timeout=60s']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(await describeIndexes(client, collection)).toEqual([]);
+    // Graceful shutdown: SIGTERM ends the process with exit code 0.
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+    expect(output).toContain('"msg":"stopped"');
+  });
+});
