@@ -17,7 +17,7 @@ function milvusClient(address: string): MilvusClient {
     address,
     telemetry: { enabled: false },
     logLevel: 'warn',
-
+    channelOptions: { 'grpc.use_local_subchannel_pool': 1 },
   });
   client.connectPromise.catch(() => {});
   return client;

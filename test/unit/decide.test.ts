@@ -10,7 +10,7 @@ import type { Observation } from '../../src/reconcile/observation.js';
 import type { Action, ActionFailure, MetricMark, Plan } from '../../src/reconcile/plan.js';
 import {
   NOW, NOW_ISO, EARLIER,
-  aFailure, aField, aMilvusIndex, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction,
+  aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction,
   type MilvusIndexBuilder,
 } from './builders.js';
 
@@ -320,6 +320,15 @@ const createAndAdoptRows: Row[] = [
     want: { actions: [], ownership: null, ready: { status: 'False', reason: 'Conflict', message: expect.stringContaining('params.M') }, stalled: 'True', events: ['Warning Conflict'] },
   },
   {
+    name: 'an index with our name exists on another field: Conflict, never adopted',
+    reason: 'index names are unique per collection; an index on another field is not the index of this field (adopting it would report Ready for an unindexed field and later drop the other field\'s index)',
+    given: {
+      observation: anObservation(fresh().spec({ indexName: 'vec_idx' })).fields(...docsFields(), aField('embedding2'))
+        .index(anIndex().named('vec_idx').onField('embedding2')).build(),
+    },
+    want: { actions: [], ownership: null, ready: expect.objectContaining({ status: 'False', reason: 'Conflict' }) },
+  },
+  {
     name: 'the field already has an index under another name: Conflict',
     reason: 'Milvus allows one index per field; the message says how to adopt it',
     given: { observation: anObservation(fresh().spec({ indexName: 'emb_hnsw' })).otherIndexOnField(anIndex().named('embedding')).build() },
@@ -478,6 +487,12 @@ const changeRows: Row[] = [
       actions: [{ type: 'AlterProperties', indexName: 'embedding', properties: { 'mmap.enabled': 'true' } }], writeStatusFirst: true,
       pendingOperation: { operation: 'AlterProperties', reloadCollection: false, startedAt: NOW_ISO }, reconciling: 'True',
     },
+  },
+  {
+    name: 'properties equal in canonical form ("True" in the spec, Milvus reports true): nothing to alter',
+    reason: 'values are compared in one canonical string form; the adapter reports "true" for "True", so there is no difference (otherwise AlterProperties repeats every 200 ms)',
+    given: { observation: anObservation(owned().spec({ properties: { 'mmap.enabled': 'True' } })).index(anIndex().properties({ 'mmap.enabled': 'true' })).build() },
+    want: { actions: [], ready: { status: 'True', reason: 'IndexBuilt' }, pendingOperation: null },
   },
   {
     name: 'properties differ, loaded, release not allowed: CollectionLoaded',
@@ -646,6 +661,12 @@ const deletionRows: Row[] = [
     reason: 'a deleting peer is no heir',
     given: { observation: anObservation(owned().deleting()).peer(aPeer('younger').createdAt(YOUNGER).deleting()).index(anIndex()).build() },
     want: { actions: [DROP_EMBEDDING, 'RemoveFinalizer'] },
+  },
+  {
+    name: 'deleting, the index with our name is on another field: no drop',
+    reason: 'our index (on "embedding") is gone; the one Milvus holds under our name indexes another field and is not ours to drop',
+    given: { observation: anObservation(owned().deleting()).fields(...docsFields(), aField('embedding2')).index(anIndex().onField('embedding2')).build() },
+    want: { actions: ['RemoveFinalizer'] },
   },
   {
     name: 'deleting, Milvus unreachable: keep the finalizer, MilvusUnavailable, Backoff',
