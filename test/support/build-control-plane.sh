@@ -58,6 +58,7 @@ go build -p 2 -trimpath -buildvcs=false -ldflags "-s -w -X go.etcd.io/etcd/api/v
 "$TMP/etcd" --version | grep -q "etcd Version: $ETCD"
 "$TMP/kubectl" version --client >/dev/null
 echo "kubernetes=v$K8S etcd=v$ETCD" > "$TMP/.complete"
+chmod 755 "$TMP"  # mktemp -d makes it 0700
 rm -rf "$OUT"; mv -T "$TMP" "$OUT"; trap - EXIT
 log "built into $OUT"
 echo "$OUT"

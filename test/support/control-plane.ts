@@ -180,17 +180,17 @@ async function startOnce(bins: ControlPlaneBinaries, opts: ControlPlaneOptions):
     'etcd',
     bins.etcd,
     [
-      `--name=default`,
+      `--name=mio-test`,
       `--data-dir=${join(dir, 'etcd')}`,
       `--listen-client-urls=${etcdUrl}`,
       `--advertise-client-urls=${etcdUrl}`,
       `--listen-peer-urls=${peerUrl}`,
       `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=default=${peerUrl}`,
+      `--initial-cluster=mio-test=${peerUrl}`,
       `--unsafe-no-fsync=true`,
       `--log-level=warn`,
     ],
-    { logPath: logs.etcd, cwd: dir },
+    { logPath: logs.etcd, cwd: dir, orphanDir: keepDir ? undefined : dir },
   );
   procs.push(etcd);
   try {

@@ -239,7 +239,7 @@ export async function startMilvusLite(opts: StartMilvusLiteOptions = {}): Promis
       'milvus-lite',
       install.bin,
       ['server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(p)],
-      { logPath, env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONNOUSERSITE: '1' } },
+      { logPath, env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONNOUSERSITE: '1' }, orphanDir: work },
     );
     proc = m;
     const newOutput = (): string => (existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(logStart) : '');

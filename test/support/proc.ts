@@ -121,7 +121,13 @@ export function spawnManaged(
   name: string,
   bin: string,
   args: string[],
-  opts: { logPath: string; env?: NodeJS.ProcessEnv; cwd?: string },
+  opts: {
+    logPath: string;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    /** A directory the watchdog removes after killing an orphaned process (this process died without cleanup). */
+    orphanDir?: string;
+  },
 ): Managed {
   const fd = openSync(opts.logPath, 'a');
   let child: ChildProcess;
@@ -137,7 +143,7 @@ export function spawnManaged(
   }
   const pid = child.pid;
   const unhook = onExit(() => killGroup(pid, 'SIGKILL'));
-  const watchdog = pid ? startWatchdog(pid) : undefined;
+  const watchdog = pid ? startWatchdog(pid, opts.orphanDir) : undefined;
   let spawnError: Error | undefined;
   const m: Managed = {
     name,
@@ -184,16 +190,18 @@ export function spawnManaged(
 }
 
 /**
- * A tiny detached shell that SIGKILLs process group `pgid` once this Node process is gone
- * (covers `kill -9` of the test runner, which runs no exit handlers).
+ * A tiny detached shell that SIGKILLs process group `pgid` (and removes `dir`) once this Node process is
+ * gone: covers `kill -9` of the test runner, which runs no exit handlers. (dash: `kill -s KILL -- -PGID`.)
  */
-function startWatchdog(pgid: number): ChildProcess | undefined {
+function startWatchdog(pgid: number, dir?: string): ChildProcess | undefined {
+  const script =
+    'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -s KILL -- "-$2" 2>/dev/null; ' +
+    'if [ -n "$3" ]; then sleep 1; rm -rf -- "$3"; fi';
   try {
-    const w = spawn(
-      'sh',
-      ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -KILL -- "-$2" 2>/dev/null', 'mio-watchdog', String(process.pid), String(pgid)],
-      { detached: true, stdio: 'ignore' },
-    );
+    const w = spawn('sh', ['-c', script, 'mio-watchdog', String(process.pid), String(pgid), dir ?? ''], {
+      detached: true,
+      stdio: 'ignore',
+    });
     w.on('error', () => {});
     w.unref();
     return w;
