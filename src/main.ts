@@ -68,7 +68,15 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   log.info({ config: redactedConfig(config) }, 'starting');
-  const operator = new Operator(config, { kc, log, metrics: new OperatorMetrics() });
+  const operator = new Operator(config, {
+    kc, log, metrics: new OperatorMetrics(),
+    // --leader-elect: losing the Lease ends the process (non-zero) so the Pod restarts, as controller-runtime does.
+    onLeadershipLost: (reason) => {
+      log.fatal({ reason }, 'leader election lost: exiting');
+      log.flush(() => process.exit(1));
+      setTimeout(() => process.exit(1), 1000).unref();
+    },
+  });
   let stopping: Promise<void> | undefined;
   let signalled!: () => void;
   const stopRequested = new Promise<void>((resolve) => { signalled = resolve; });

@@ -1,8 +1,15 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { CLUSTER_MILVUS_CONNECTION, MILVUS_CONNECTION, type AnyConnection, type ClusterMilvusConnection, type ConnectionStatus, type MilvusConnection } from './api/connection.js';
+import { CustomObjectWriter } from './kube/object-writer.js';
+import { CachedNamespaceLabels, KubeSecretReader } from './kube/secrets.js';
+import { ConnectionReconciler } from './reconcile/connection-reconciler.js';
+import { ConnectionRegistry, connectionKey } from './reconcile/connection-registry.js';
+import { RefConnectionResolver } from './reconcile/connection-resolver.js';
 import { FINALIZER, GROUP, MILVUS_INDEX, OUR_ANNOTATIONS, VERSION, type MilvusIndex } from './api/milvusindex.js';
 import type { OperatorConfig } from './config.js';
 import { Informer } from './controller/informer.js';
 import { KeyedMutex } from './controller/keyed-mutex.js';
+import { defaultIdentity, LeaderElector, resolveLeaseNamespace } from './controller/leader-election.js';
 import { Controller } from './controller/runner.js';
 import { needsReconcile } from './controller/triggers.js';
 import { WorkQueue } from './controller/workqueue.js';
@@ -10,7 +17,7 @@ import { httpStatus, describeKubeError } from './kube/errors.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
 import { KubeMilvusIndexWriter, type MilvusIndexWriter } from './kube/milvusindex-writer.js';
 import { TokenBucket } from './kube/rate-limiter.js';
-import { milvusIndexList, milvusIndexPath, slimMilvusIndex, watchClient } from './kube/resources.js';
+import { connectionList, connectionPath, milvusIndexList, milvusIndexPath, secretList, secretsPath, slimMilvusIndex, slimSecret, watchClient } from './kube/resources.js';
 import { MilvusClientPool } from './milvus/pool.js';
 import type { ConnectionTarget } from './milvus/types.js';
 import type { Logger } from './observability/logger.js';
@@ -24,6 +31,13 @@ export interface OperatorDeps {
   kc: KubeConfig;
   log: Logger;
   metrics: OperatorMetrics;
+  /**
+   * Leader election only: called once when this process lost the Lease involuntarily (reconciling
+   * has already stopped). The CLI exits non-zero so that the Pod restarts, as controller-runtime does.
+   */
+  onLeadershipLost?: (reason: string) => void;
+  /** Leader election identity; default hostname + '_' + random suffix. */
+  identity?: string;
 }
 
 /** The default connection from flags/environment, or undefined without --milvus-uri. */
@@ -47,11 +61,17 @@ export function defaultConnectionTarget(c: OperatorConfig): ConnectionTarget | u
 export class Operator {
   private readonly informer: Informer<MilvusIndex>;
   private readonly controller: Controller<MilvusIndex>;
+  /** MilvusConnection and ClusterMilvusConnection controllers; started (and synced) before the index controller. */
+  private readonly connectionControllers: Controller<AnyConnection>[] = [];
+  private readonly secretInformer: Informer<V1Secret> | undefined;
   private readonly pool: MilvusClientPool;
   private servers: RunningServer[] = [];
   private stopping = false;
   private crdsPresent = false;
   private started = false;
+  // --- leader election (--leader-elect) ---
+  private readonly elector: LeaderElector | undefined;
+  private leadershipLost = false;
 
   constructor(private readonly config: OperatorConfig, private readonly deps: OperatorDeps) {
     const { kc, log, metrics } = deps;
@@ -75,7 +95,22 @@ export class Operator {
       onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event'),
     });
     const events: EventRecorder = { emit: async (t, e) => { await bucket.take(); await recorder.emit(t, e); } };
-    const connections = new DefaultConnectionResolver({ target: defaultConnectionTarget(config), namespaces: config.defaultConnectionNamespaces });
+    const registry = new ConnectionRegistry();
+    const connectionInformer = (kind: 'MilvusConnection' | 'ClusterMilvusConnection') => new Informer<AnyConnection>({
+      path: connectionPath(kind, config.namespace),
+      list: connectionList(kc, kind, config.namespace),
+      watch: watchClient(kc),
+      log: log.child({ informer: kind }),
+    });
+    const namespacedConnections = connectionInformer('MilvusConnection');
+    const clusterConnections = connectionInformer('ClusterMilvusConnection');
+    const connections = new RefConnectionResolver({
+      namespaced: namespacedConnections as unknown as Informer<MilvusConnection>,
+      cluster: clusterConnections as unknown as Informer<ClusterMilvusConnection>,
+      registry,
+      namespaces: new CachedNamespaceLabels(kc),
+      fallback: new DefaultConnectionResolver({ target: defaultConnectionTarget(config), namespaces: config.defaultConnectionNamespaces }),
+    });
     const reconciler = new MilvusIndexReconciler({
       store: this.informer,
       connections,
@@ -86,6 +121,7 @@ export class Operator {
       now: () => new Date(),
       log: log.child({ controller: controllerName }),
       metrics,
+      mayWrite: () => this.elector?.isLeader() ?? true,
     });
     const queueName = controllerName;
     const queue = new WorkQueue({
@@ -120,31 +156,97 @@ export class Operator {
       onDelete: (obj) => this.wakeCollection(obj),
       onUpdate: (o, n) => { if (!o.metadata.deletionTimestamp && n.metadata.deletionTimestamp) this.wakeCollection(n); },
     });
+    // --- leader election: every replica keeps a warm cache; only the leader runs workers ---
+    if (config.leaderElect) {
+      this.elector = new LeaderElector({
+        api: kc.makeApiClient(CoordinationV1Api),
+        namespace: resolveLeaseNamespace(config.leaderElectionNamespace, config.namespace),
+        name: config.leaderElectionId,
+        identity: deps.identity ?? defaultIdentity(),
+        leaseDurationMs: config.leaseDurationMs,
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+        log,
+        callbacks: {
+          onStartedLeading: () => this.startedLeading(),
+          onStoppedLeading: (reason) => this.stoppedLeading(reason),
+        },
+      });
+    }
   }
 
-  /** Starts the HTTP endpoints, waits for the CRD, then runs the controller. Resolves once reconciling. */
+  /**
+   * Starts the HTTP endpoints, waits for the CRD, then runs the controller. Resolves once reconciling;
+   * with leader election, once the cache synced (the workers start when this process becomes leader).
+   */
   async start(): Promise<void> {
     const { log, metrics } = this.deps;
     const metricsServer = await startMetricsServer(this.config.metricsBindAddress, metrics.registry);
     if (metricsServer) { this.servers.push(metricsServer); log.info({ port: metricsServer.port }, 'metrics endpoint listening'); }
     const health = await startHealthServer(this.config.healthProbeBindAddress, {
-      healthy: () => !this.stopping,
-      ready: () => (!this.crdsPresent ? { ok: false, reason: 'MilvusIndex CRD not installed' } : !this.started ? { ok: false, reason: 'cache not synced' } : { ok: true }),
+      healthy: () => !this.stopping && !this.leadershipLost,
+      ready: () => (!this.crdsPresent ? { ok: false, reason: 'MilvusIndex CRD not installed' }
+        : !this.started ? { ok: false, reason: 'cache not synced' }
+        : this.elector && !this.elector.healthy() ? { ok: false, reason: 'leader election: neither leader nor in contact with the Lease' }
+        : { ok: true }),
     });
     if (health) { this.servers.push(health); log.info({ port: health.port }, 'health endpoint listening'); }
     await this.waitForCrd();
     if (this.stopping) return;
-    this.started = await this.controller.start();
+    this.secretInformer?.start();
+    if (this.secretInformer && !(await this.secretInformer.waitForSync())) return;
+    if (!this.elector) {
+      // Connection caches first: the index reconciler resolves connectionRefs from them.
+      for (const c of this.connectionControllers) if (!(await c.start())) return;
+      this.started = await this.controller.start();
+      return;
+    }
+    // --- leader election: campaign, and warm the cache meanwhile (workers start in startedLeading) ---
+    metrics.isLeader.set({ name: this.config.leaderElectionId }, 0);
+    this.elector.start();
+    for (const c of this.connectionControllers) if (!(await c.startSource())) return;
+    this.started = await this.controller.startSource();
+  }
+
+  /** True when not electing, or while this process holds the Lease. */
+  isLeader(): boolean {
+    return this.elector ? this.elector.isLeader() : true;
+  }
+
+  private startedLeading(): void {
+    this.deps.metrics.isLeader.set({ name: this.config.leaderElectionId }, 1);
+    if (this.stopping) return;
+    void (async () => {
+      for (const c of this.connectionControllers) await c.start();
+      await this.controller.start();
+    })().catch((e: unknown) => this.deps.log.error({ err: e }, 'cannot start the controllers after becoming leader'));
+  }
+
+  private stoppedLeading(reason: string): void {
+    this.leadershipLost = true;
+    this.deps.metrics.isLeader.set({ name: this.config.leaderElectionId }, 0);
+    // Stop taking keys at once; reconciles in flight are fenced by mayWrite.
+    void this.controller.stop(0);
+    this.deps.onLeadershipLost?.(reason);
   }
 
   get metricsPort(): number | undefined {
     return this.servers[0]?.port;
   }
 
-  /** Stops taking keys, lets reconciles in flight finish (up to the timeout), closes clients. */
+  /**
+   * Stops taking keys, lets reconciles in flight finish (up to the timeout), releases the leader
+   * Lease if held (a standby takes over at once), closes clients.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.controller.stop(this.config.shutdownTimeoutMs);
+    await Promise.all(this.connectionControllers.map((c) => c.stop(this.config.shutdownTimeoutMs)));
+    this.secretInformer?.stop();
+    if (this.elector) {
+      await this.elector.release();
+      this.deps.metrics.isLeader.set({ name: this.config.leaderElectionId }, 0);
+    }
     await this.pool.close();
     await Promise.all(this.servers.map((s) => s.close()));
   }

@@ -86,6 +86,7 @@ export class Controller<T extends KubeObject> {
   private readonly clock: Clock;
   private readonly random: () => number;
   private state: 'new' | 'started' | 'stopped' = 'new';
+  private sourceStarted = false;
   private resyncTimer: unknown;
   private active = 0;
 
@@ -120,13 +121,26 @@ export class Controller<T extends KubeObject> {
   async start(): Promise<boolean> {
     if (this.state !== 'new') throw new Error(`cannot start controller ${this.name}: already started or stopped`);
     this.state = 'started';
-    this.source.start();
-    const synced = await this.source.waitForSync();
+    const synced = await this.startSource();
     if (!synced || this.state !== 'started') return false;
     if (this.resyncPeriodMs > 0) this.scheduleResync(0.9 * this.resyncPeriodMs);
     for (let i = 0; i < this.concurrency; i++) void this.work();
     this.log.info({ controller: this.name, concurrency: this.concurrency }, 'controller started');
     return true;
+  }
+
+  /**
+   * Starts only the source (no workers, no resync), e.g. so a leader-election standby keeps a warm
+   * cache; events still queue keys, which the workers take once `start()` runs. Resolves true once
+   * synced, false if `stop()` came first. Idempotent; `start()` calls it too.
+   */
+  startSource(): Promise<boolean> {
+    if (this.state === 'stopped') return Promise.resolve(false);
+    if (!this.sourceStarted) {
+      this.sourceStarted = true;
+      this.source.start();
+    }
+    return this.source.waitForSync();
   }
 
   /** Queues `key` for reconcile now (external triggers, e.g. a changed connection). */

@@ -266,7 +266,7 @@ class DeadlineHeap {
   /** Records `at` for `key` unless it already has an earlier or equal one; true if recorded. */
   schedule(key: ObjectKey, at: number): boolean {
     const current = this.deadlines.get(key);
-    
+    if (current !== undefined && current <= at) return false;
     this.deadlines.set(key, at);
     this.heap.push({ key, at });
     this.siftUp(this.heap.length - 1);

@@ -1,4 +1,5 @@
-import { CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { CLUSTER_MILVUS_CONNECTION, MILVUS_CONNECTION, type AnyConnection } from '../api/connection.js';
 import { GROUP, MILVUS_INDEX, OUR_ANNOTATIONS, VERSION, type MilvusIndex } from '../api/milvusindex.js';
 import type { ListFn } from '../controller/informer.js';
 
@@ -42,4 +43,36 @@ export function slimMilvusIndex(obj: MilvusIndex): MilvusIndex {
     spec: obj.spec,
     ...(obj.status ? { status: obj.status } : {}),
   };
+}
+
+export function connectionPath(kind: 'MilvusConnection' | 'ClusterMilvusConnection', namespace: string | undefined): string {
+  if (kind === 'ClusterMilvusConnection') return `/apis/${GROUP}/${VERSION}/${CLUSTER_MILVUS_CONNECTION.plural}`;
+  return namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${MILVUS_CONNECTION.plural}` : `/apis/${GROUP}/${VERSION}/${MILVUS_CONNECTION.plural}`;
+}
+
+export function connectionList(kc: KubeConfig, kind: 'MilvusConnection' | 'ClusterMilvusConnection', namespace: string | undefined): ListFn<AnyConnection> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const plural = kind === 'MilvusConnection' ? MILVUS_CONNECTION.plural : CLUSTER_MILVUS_CONNECTION.plural;
+  return async (req) => {
+    const common = { group: GROUP, version: VERSION, plural, limit: 500, ...(req.continue ? { _continue: req.continue } : {}) };
+    const res = kind === 'MilvusConnection' && namespace ? await api.listNamespacedCustomObject({ ...common, namespace }) : await api.listClusterCustomObject(common);
+    return res as { items: AnyConnection[]; metadata?: { resourceVersion?: string; continue?: string } };
+  };
+}
+
+export function secretsPath(namespace: string): string {
+  return `/api/v1/namespaces/${namespace}/secrets`;
+}
+
+export function secretList(kc: KubeConfig, namespace: string): ListFn<V1Secret> {
+  const api = kc.makeApiClient(CoreV1Api);
+  return async (req) => {
+    const res = await api.listNamespacedSecret({ namespace, limit: 500, ...(req.continue ? { _continue: req.continue } : {}) });
+    return { items: res.items, metadata: { ...(res.metadata?.resourceVersion ? { resourceVersion: res.metadata.resourceVersion } : {}), ...(res.metadata?._continue ? { continue: res.metadata._continue } : {}) } };
+  };
+}
+
+/** Secrets are watched only to notice changes: the cache keeps no data, just identity. */
+export function slimSecret(s: V1Secret): V1Secret {
+  return { metadata: { name: s.metadata?.name, namespace: s.metadata?.namespace, resourceVersion: s.metadata?.resourceVersion, uid: s.metadata?.uid } } as V1Secret;
 }

@@ -37,6 +37,11 @@ export interface ReconcilerDeps {
   now: () => Date;
   log: ReconcileLogger;
   metrics: ReconcileMetrics;
+  /**
+   * Fencing for leader election: checked right before every Milvus write; when it returns false
+   * the write is skipped and the key backs off (the process is about to stop). Default: always.
+   */
+  mayWrite?: () => boolean;
 }
 
 /**
@@ -75,6 +80,10 @@ export class MilvusIndexReconciler {
       try {
         await this.perform(action, current, api, observation.database);
       } catch (e) {
+        if (e instanceof NotLeaderError) {
+          this.deps.log.warn({ ...log, action: action.type }, e.message);
+          return { kind: 'Backoff' };
+        }
         const failure = classifyFailure(action, e);
         if (failure.kind === 'Conflict') {
           this.deps.log.debug({ ...log, action: action.type }, 'write conflict; retrying with a fresh view');
@@ -123,6 +132,9 @@ export class MilvusIndexReconciler {
       default: break;
     }
     if (!api) throw new Error(`cannot ${action.type}: no Milvus connection was observed`);
+    if (this.deps.mayWrite && !this.deps.mayWrite()) throw new NotLeaderError(`not the leader any more: skipped ${action.type}`);
+    // One info line per Milvus write, so tests and operators can count what was done.
+    this.deps.log.info({ action: action.type, key: `${obj.metadata.namespace}/${obj.metadata.name}`, collection: spec.collectionName }, 'milvus write');
     switch (action.type) {
       case 'CreateIndex': return api.createIndex(action.request);
       case 'DropIndex': return api.dropIndex(db, spec.collectionName, action.fieldName, action.indexName);
@@ -152,6 +164,7 @@ export class MilvusIndexReconciler {
 }
 
 class UnsupportedError extends Error {}
+class NotLeaderError extends Error {}
 
 function classifyFailure(action: Action, e: unknown): ActionFailure {
   if (isWriteConflict(e)) return { action, kind: 'Conflict', message: describeKubeError(e) };

@@ -10,7 +10,11 @@ async function peek<T>(promise: Promise<T>): Promise<T | 'pending'> {
 function measureDelay(queue: WorkQueue, key: string, add: () => void, stepMs = 1): number {
   const start = Date.now();
   add();
-  while (queue.len() === 0) vi.advanceTimersByTime(stepMs);
+  // Bounded: a broken queue must fail the test, not spin forever (vitest cannot interrupt a sync loop).
+  for (let steps = 0; queue.len() === 0; steps++) {
+    if (steps > 100_000) throw new Error(`${key} never became ready`);
+    vi.advanceTimersByTime(stepMs);
+  }
   const waited = Date.now() - start;
   void queue.get();
   queue.done(key);

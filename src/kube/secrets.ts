@@ -1,0 +1,56 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { isNotFound } from './errors.js';
+
+/** Reads Secrets with `get` only (the operator needs no list/watch cluster-wide). */
+export interface SecretReader {
+  /** The decoded data of the Secret, or undefined when it does not exist. Throws on other failures. */
+  get(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+}
+
+export class KubeSecretReader implements SecretReader {
+  private readonly api: CoreV1Api;
+  constructor(kc: KubeConfig) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  async get(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const s = await this.api.readNamespacedSecret({ namespace, name });
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+      for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = v;
+      return out;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+}
+
+/** Labels of a namespace, cached briefly (allowedNamespaces selectors are evaluated on every resolve). */
+export interface NamespaceLabels {
+  labels(namespace: string): Promise<Record<string, string> | undefined>;
+}
+
+export class CachedNamespaceLabels implements NamespaceLabels {
+  private readonly api: CoreV1Api;
+  private readonly cache = new Map<string, { at: number; labels: Record<string, string> | undefined }>();
+  constructor(kc: KubeConfig, private readonly ttlMs = 30_000, private readonly now: () => number = Date.now) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  async labels(namespace: string): Promise<Record<string, string> | undefined> {
+    const hit = this.cache.get(namespace);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.labels;
+    let labels: Record<string, string> | undefined;
+    try {
+      const ns = await this.api.readNamespace({ name: namespace });
+      labels = ns.metadata?.labels ?? {};
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      labels = undefined;
+    }
+    this.cache.set(namespace, { at: this.now(), labels });
+    return labels;
+  }
+}

@@ -1,0 +1,169 @@
+import { CONNECTION_FINALIZER, type AnyConnection, type ConnectionReadyReason, type ConnectionStatus } from '../api/connection.js';
+import type { MilvusIndex } from '../api/milvusindex.js';
+import type { ObjectStore, RequeueDecision } from '../controller/types.js';
+import { describeKubeError, isWriteConflict } from '../kube/errors.js';
+import type { SecretReader } from '../kube/secrets.js';
+import { isAuthFailure } from '../milvus/classify.js';
+import { targetFingerprint } from '../milvus/pool.js';
+import type { ConnectionTarget, MilvusClientProvider } from '../milvus/types.js';
+import { applySummary, statusEqual, type Summary } from './conditions.js';
+import { connectionKey, type ConnectionRegistry, type ConnectionState } from './connection-registry.js';
+import type { ReconcileLogger } from './reconciler.js';
+
+/** Finalizer and status writes of one connection kind. */
+export interface ConnectionWriter {
+  addFinalizer(obj: AnyConnection, finalizer: string): Promise<void>;
+  removeFinalizer(obj: AnyConnection, finalizer: string): Promise<void>;
+  writeStatus(obj: AnyConnection, status: ConnectionStatus): Promise<string | undefined>;
+}
+
+export interface ConnectionReconcilerDeps {
+  kind: 'MilvusConnection' | 'ClusterMilvusConnection';
+  store: ObjectStore<AnyConnection>;
+  indexes: ObjectStore<MilvusIndex>;
+  registry: ConnectionRegistry;
+  secrets: SecretReader;
+  milvus: MilvusClientProvider & { evict(key: string): Promise<void> };
+  writer: ConnectionWriter;
+  now: () => Date;
+  log: ReconcileLogger;
+  /** Called when a connection's usability or target changed: the MilvusIndexes using it are re-checked. */
+  onChanged: (connectionKey: string) => void;
+}
+
+/** Does `index` use the connection `conn`? */
+export function usesConnection(index: MilvusIndex, conn: AnyConnection): boolean {
+  const ref = index.spec.connectionRef;
+  if (!ref || ref.kind !== conn.kind || ref.name !== conn.metadata.name) return false;
+  return conn.kind === 'ClusterMilvusConnection' || index.metadata.namespace === conn.metadata.namespace;
+}
+
+type Credentials = { kind: 'Ok'; target: ConnectionTarget } | { kind: 'Missing'; message: string };
+
+/**
+ * Verifies a connection (reads its Secrets with `get`, asks the server its version), keeps the
+ * result in the registry for the MilvusIndex reconciler, guards the connection with a finalizer
+ * while any MilvusIndex uses it, and writes its status when it changed.
+ * Idempotent; re-reads the Secrets on every pass, so a rotated credential is picked up on the next
+ * reconcile (resync, or at once where Secrets are watched) without a restart.
+ */
+export class ConnectionReconciler {
+  constructor(private readonly deps: ConnectionReconcilerDeps) {}
+
+  readonly reconcile = async (key: string): Promise<RequeueDecision> => {
+    const d = this.deps;
+    const obj = d.store.get(key);
+    const [namespace, name] = key.includes('/') ? key.split('/') as [string, string] : [undefined, key];
+    const connKey = connectionKey(d.kind, name, namespace);
+    if (!obj) {
+      if (d.registry.get(connKey)) {
+        d.registry.delete(connKey);
+        await d.milvus.evict(connKey);
+        d.onChanged(connKey);
+      }
+      return { kind: 'None' };
+    }
+    const users = d.indexes.list().filter((i) => usesConnection(i, obj));
+    const hasFinalizer = (obj.metadata.finalizers ?? []).includes(CONNECTION_FINALIZER);
+    try {
+      if (users.length === 0 && hasFinalizer) {
+        await d.writer.removeFinalizer(obj, CONNECTION_FINALIZER);
+        if (obj.metadata.deletionTimestamp) return { kind: 'None' };
+      } else if (users.length > 0 && !hasFinalizer && !obj.metadata.deletionTimestamp) {
+        await d.writer.addFinalizer(obj, CONNECTION_FINALIZER);
+        return { kind: 'None' };
+      }
+    } catch (e) {
+      if (isWriteConflict(e)) return { kind: 'After', ms: 0 };
+      d.log.warn({ key, error: describeKubeError(e) }, 'cannot update the connection finalizer');
+      return { kind: 'Backoff' };
+    }
+
+    const previous = d.registry.get(connKey);
+    const state = await this.verify(obj, connKey, previous);
+    d.registry.set(connKey, state);
+    const changed = !previous || previous.ready !== state.ready || fingerprint(previous.target) !== fingerprint(state.target);
+    if (changed) d.onChanged(connKey);
+
+    const summary: Summary = state.ready
+      ? { ready: 'True', reason: 'Connected' as Summary['reason'], message: state.message, reconciling: false, stalled: false }
+      : { ready: 'False', reason: state.reason as Summary['reason'], message: state.message, reconciling: state.reason === 'Unreachable', stalled: state.reason !== 'Unreachable' };
+    const status: ConnectionStatus = {
+      observedGeneration: obj.metadata.generation,
+      conditions: applySummary(obj.status?.conditions ?? [], summary, obj.metadata.generation, d.now()),
+      usedBy: users.length,
+      ...(state.serverVersion ? { serverVersion: state.serverVersion } : obj.status?.serverVersion ? { serverVersion: obj.status.serverVersion } : {}),
+    };
+    if (!statusEqual(status, obj.status)) {
+      try {
+        await d.writer.writeStatus(obj, status);
+      } catch (e) {
+        if (isWriteConflict(e)) return { kind: 'After', ms: 0 };
+        d.log.warn({ key, error: describeKubeError(e) }, 'cannot write connection status');
+        return { kind: 'Backoff' };
+      }
+    }
+    return state.ready ? { kind: 'None' } : { kind: 'CappedBackoff' };
+  };
+
+  private async verify(obj: AnyConnection, connKey: string, previous: ConnectionState | undefined): Promise<ConnectionState> {
+    const lastWorking = previous?.lastWorking;
+    const fail = (reason: ConnectionReadyReason, message: string, target?: ConnectionTarget): ConnectionState =>
+      ({ ready: false, reason, message, target, lastWorking, serverVersion: undefined });
+    let creds: Credentials;
+    try {
+      creds = await this.buildTarget(obj);
+    } catch (e) {
+      return fail('SecretNotFound', `cannot read the connection's Secret: ${describeKubeError(e)}`);
+    }
+    if (creds.kind === 'Missing') return fail('SecretNotFound', creds.message);
+    const target = creds.target;
+    try {
+      const version = await this.deps.milvus.get(connKey, target).serverVersion();
+      return { ready: true, reason: 'Connected', message: `Connected to Milvus ${version} at ${target.uri}.`, target, lastWorking: target, serverVersion: version };
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (isAuthFailure(e)) return fail('AuthenticationFailed', `Milvus at ${target.uri} refused the credentials: ${msg}. Fix the Secret; the operator re-reads it on the next reconcile.`, target);
+      return fail('Unreachable', `Milvus at ${target.uri} cannot be reached: ${msg}. Retrying with backoff.`, target);
+    }
+  }
+
+  private async buildTarget(obj: AnyConnection): Promise<Credentials> {
+    const spec = obj.spec;
+    const ownNamespace = obj.metadata.namespace;
+    const target: ConnectionTarget = {
+      uri: spec.uri,
+      database: spec.database ?? 'default',
+      timeoutMs: (spec.timeoutSeconds ?? 30) * 1000,
+      maxConcurrentRequests: spec.maxConcurrentRequests ?? 8,
+    };
+    const credsRef = spec.credentialsSecretRef as { name: string; namespace?: string } | undefined;
+    if (credsRef) {
+      const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : credsRef.namespace!;
+      const data = await this.deps.secrets.get(ns, credsRef.name);
+      if (!data) return { kind: 'Missing', message: `Secret "${credsRef.name}" in namespace "${ns}" (spec.credentialsSecretRef) does not exist.` };
+      if (data.token) target.token = data.token;
+      else if (data.username && data.password) { target.username = data.username; target.password = data.password; }
+      else return { kind: 'Missing', message: `Secret "${credsRef.name}" in namespace "${ns}" has neither a "token" key nor "username" and "password" keys.` };
+    }
+    const tls = spec.tls;
+    if (tls?.enabled || spec.uri.startsWith('https://')) {
+      target.tls = { enabled: true };
+      if (tls?.serverName) target.tls.serverName = tls.serverName;
+      const caRef = tls?.caSecretRef as { name: string; namespace?: string; key?: string } | undefined;
+      if (caRef) {
+        const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : caRef.namespace!;
+        const data = await this.deps.secrets.get(ns, caRef.name);
+        const key = caRef.key ?? 'ca.crt';
+        if (!data) return { kind: 'Missing', message: `Secret "${caRef.name}" in namespace "${ns}" (spec.tls.caSecretRef) does not exist.` };
+        if (!data[key]) return { kind: 'Missing', message: `Secret "${caRef.name}" in namespace "${ns}" has no key "${key}" with the CA bundle.` };
+        target.tls.caPem = data[key];
+      }
+    }
+    return { kind: 'Ok', target };
+  }
+}
+
+function fingerprint(t: ConnectionTarget | undefined): string {
+  return t ? targetFingerprint(t) : '';
+}
