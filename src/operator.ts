@@ -1,5 +1,5 @@
 import { CoordinationV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { CLUSTER_MILVUS_CONNECTION, MILVUS_CONNECTION, type AnyConnection, type ClusterMilvusConnection, type ConnectionStatus, type MilvusConnection } from './api/connection.js';
+import { CLUSTER_MILVUS_CONNECTION, CONNECTION_FINALIZER, MILVUS_CONNECTION, type AnyConnection, type ClusterMilvusConnection, type ConnectionStatus, type MilvusConnection } from './api/connection.js';
 import { CustomObjectWriter } from './kube/object-writer.js';
 import { CachedNamespaceLabels, KubeSecretReader } from './kube/secrets.js';
 import { ConnectionReconciler } from './reconcile/connection-reconciler.js';
@@ -151,10 +151,24 @@ export class Operator {
       },
     });
     // A deleted or deleting resource may hand its index over to a peer claiming the same index:
-    // wake every resource of the same collection.
+    // wake every resource of the same collection. Its connection re-counts its users (finalizer).
     this.informer.addEventHandler({
-      onDelete: (obj) => this.wakeCollection(obj),
-      onUpdate: (o, n) => { if (!o.metadata.deletionTimestamp && n.metadata.deletionTimestamp) this.wakeCollection(n); },
+      onAdd: (obj) => this.wakeConnection(obj),
+      onDelete: (obj) => { this.wakeCollection(obj); this.wakeConnection(obj); },
+      onUpdate: (o, n) => { if (!o.metadata.deletionTimestamp && n.metadata.deletionTimestamp) { this.wakeCollection(n); this.wakeConnection(n); } },
+    });
+    this.namespacedConnections = namespacedConnections;
+    this.clusterConnections = clusterConnections;
+    this.setUpConnectionControllers(kc, config, { registry, bucket });
+    // Secrets are watched only in single-namespace mode (a namespaced Role may grant it); cluster-wide,
+    // they are re-read with `get` on every connection reconcile (resync).
+    this.secretInformer = config.namespace
+      ? new Informer<V1Secret>({ path: secretsPath(config.namespace), list: secretList(kc, config.namespace), watch: watchClient(kc), log: log.child({ informer: 'secrets' }), transform: slimSecret })
+      : undefined;
+    this.secretInformer?.addEventHandler({
+      onAdd: (s) => this.wakeConnectionsOfSecret(s),
+      onUpdate: (_o, s) => this.wakeConnectionsOfSecret(s),
+      onDelete: (s) => this.wakeConnectionsOfSecret(s),
     });
     // --- leader election: every replica keeps a warm cache; only the leader runs workers ---
     if (config.leaderElect) {
@@ -227,6 +241,7 @@ export class Operator {
     this.deps.metrics.isLeader.set({ name: this.config.leaderElectionId }, 0);
     // Stop taking keys at once; reconciles in flight are fenced by mayWrite.
     void this.controller.stop(0);
+    for (const c of this.connectionControllers) void c.stop(0);
     this.deps.onLeadershipLost?.(reason);
   }
 
@@ -268,6 +283,70 @@ export class Operator {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  private readonly namespacedConnections: Informer<AnyConnection>;
+  private readonly clusterConnections: Informer<AnyConnection>;
+
+  /** One controller per connection kind; they verify connections and guard them with a finalizer while used. */
+  private setUpConnectionControllers(kc: KubeConfig, config: OperatorConfig, shared: { registry: ConnectionRegistry; bucket: TokenBucket }): void {
+    const { log, metrics } = this.deps;
+    const secrets = new KubeSecretReader(kc);
+    const kinds = [['MilvusConnection', this.namespacedConnections], ['ClusterMilvusConnection', this.clusterConnections]] as const;
+    for (const [kind, source] of kinds) {
+      const writer = new CustomObjectWriter<AnyConnection, ConnectionStatus>(kc, { group: GROUP, version: VERSION, plural: kind === 'MilvusConnection' ? MILVUS_CONNECTION.plural : CLUSTER_MILVUS_CONNECTION.plural, namespaced: kind === 'MilvusConnection' }, metrics);
+      const take = () => shared.bucket.take();
+      const reconciler = new ConnectionReconciler({
+        kind,
+        store: source,
+        indexes: this.informer,
+        registry: shared.registry,
+        secrets,
+        milvus: this.pool,
+        writer: {
+          addFinalizer: async (o, f) => { await take(); return writer.addFinalizer(o, f); },
+          removeFinalizer: async (o, f) => { await take(); return writer.removeFinalizer(o, f); },
+          writeStatus: async (o, st) => { await take(); return writer.writeStatus(o, st); },
+        },
+        now: () => new Date(),
+        log: log.child({ controller: kind }),
+        onChanged: (connKey) => this.wakeIndexesOf(connKey),
+      });
+      this.connectionControllers.push(new Controller<AnyConnection>({
+        name: kind.toLowerCase(),
+        source,
+        reconcile: reconciler.reconcile,
+        log: log.child({ controller: kind }),
+        concurrency: 2,
+        resyncPeriodMs: config.resyncPeriodMs,
+        updateFilter: (o, n) => needsReconcile(o, n, [], CONNECTION_FINALIZER),
+      }));
+    }
+  }
+
+  private wakeConnection(index: MilvusIndex): void {
+    const ref = index.spec.connectionRef;
+    if (!ref) return;
+    const controller = this.connectionControllers[ref.kind === 'MilvusConnection' ? 0 : 1];
+    controller?.enqueue(ref.kind === 'MilvusConnection' ? `${index.metadata.namespace}/${ref.name}` : ref.name);
+  }
+
+  private wakeIndexesOf(connKey: string): void {
+    for (const index of this.informer.list()) {
+      const ref = index.spec.connectionRef;
+      if (ref && connectionKey(ref.kind, ref.name, index.metadata.namespace) === connKey) this.controller.enqueue(resourceKey(index));
+    }
+  }
+
+  private wakeConnectionsOfSecret(secret: V1Secret): void {
+    const ns = secret.metadata?.namespace;
+    const name = secret.metadata?.name;
+    const refersTo = (c: AnyConnection) => {
+      const refs = [c.spec.credentialsSecretRef, c.spec.tls?.caSecretRef] as ({ name: string; namespace?: string } | undefined)[];
+      return refs.some((r) => r && r.name === name && (c.kind === 'MilvusConnection' ? c.metadata.namespace === ns : r.namespace === ns));
+    };
+    for (const c of this.namespacedConnections.list()) if (refersTo(c)) this.connectionControllers[0]?.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
+    for (const c of this.clusterConnections.list()) if (refersTo(c)) this.connectionControllers[1]?.enqueue(c.metadata.name);
   }
 
   private wakeCollection(obj: MilvusIndex): void {

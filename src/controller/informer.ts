@@ -147,7 +147,8 @@ export class Informer<T extends KubeObject> implements ObjectStore<T> {
   start(): void {
     if (this.running || this.stopped) throw new Error('cannot start informer: already started or stopped');
     this.running = true;
-    void this.run();
+    // run() handles every expected failure itself; this only catches bugs, which must be visible.
+    this.run().catch((err: unknown) => this.options.log.error({ err, path: this.options.path }, 'informer loop crashed'));
   }
 
   /** Stops watching and retrying; `waitForSync()` callers still waiting get `false`. Idempotent. */

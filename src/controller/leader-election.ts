@@ -23,8 +23,8 @@ export interface LeaderCallbacks {
   /** This process now holds the Lease: start reconciling. */
   onStartedLeading(): void;
   /**
-   * Leadership was lost involuntarily (no renewal within `renewDeadlineMs`, or another holder was
-   * observed). The caller must stop reconciling at once; controller-runtime exits the process.
+   * Leadership was lost involuntarily (no successful renewal in time, see `LeaderElector`, or
+   * another holder was observed). The caller must stop reconciling at once; controller-runtime exits the process.
    * Not called by `stop()` / `release()`.
    */
   onStoppedLeading(reason: string): void;
@@ -41,7 +41,10 @@ export interface LeaderElectorOptions {
   identity: string;
   /** How long a Lease is valid without renewal; written as whole seconds (rounded up). */
   leaseDurationMs: number;
-  /** The leader gives up if no renewal succeeded for this long. Must be < leaseDurationMs. */
+  /**
+   * How long a renewal cycle keeps retrying before the leader gives up (client-go's RenewDeadline;
+   * a cycle starts retryPeriod after the last success). Must be < leaseDurationMs.
+   */
   renewDeadlineMs: number;
   /** Interval between attempts to acquire (jittered) or renew. Must be < renewDeadlineMs. */
   retryPeriodMs: number;
@@ -105,10 +108,14 @@ type State = 'new' | 'candidate' | 'leading' | 'stopped';
  * - Takeover increments `leaseTransitions` and sets `acquireTime`; renewals keep both.
  * - Optimistic concurrency: a 409 (create or update) means another candidate won; the attempt fails
  *   and the next one re-reads the Lease.
- * - Renew: while leading, every retryPeriod. If no renewal succeeded for `renewDeadlineMs` (measured
- *   from the start of the last successful attempt; a timer, so a hung request cannot delay it), or
- *   a live Lease of another holder is observed, leadership is lost and `onStoppedLeading` runs once.
- *   Since renewDeadline < leaseDuration, a healthy process stops before a standby may take over.
+ * - Renew: while leading, every retryPeriod. As in client-go, a renewal cycle starts retryPeriod
+ *   after the last success and retries for renewDeadline, so leadership is lost when no renewal
+ *   succeeded for retryPeriod + renewDeadline since the start of the last successful one; the budget
+ *   is capped at leaseDuration − retryPeriod, so a leader always stops before a standby may take
+ *   over (a standby waits a full leaseDuration after it saw the last renewal). A timer enforces it,
+ *   so a hung request cannot delay it; when it fires, one more event-loop turn lets an answer that
+ *   already arrived (delayed by a busy loop) count. Observing a live Lease of another holder also
+ *   loses leadership. Either way `onStoppedLeading` runs once.
  * - `isLeader()` is fenced by the clock as well as the state: it turns false at the renew deadline
  *   even if the event loop was too busy to run the timer. Check it before every external write.
  * - Times are written as `V1MicroTime` (a plain Date is rejected by the apiserver).
@@ -130,6 +137,8 @@ export class LeaderElector {
   private readonly name: string;
   private readonly leaseDurationSeconds: number;
   private readonly renewDeadlineMs: number;
+  /** Leadership lasts this long after the start of the last successful renewal (see class doc). */
+  private readonly leadershipBudgetMs: number;
   private readonly retryPeriodMs: number;
   private readonly callbacks: LeaderCallbacks;
   private readonly log: Logger;
@@ -164,6 +173,7 @@ export class LeaderElector {
     this.identity = options.identity;
     this.leaseDurationSeconds = Math.max(1, Math.ceil(options.leaseDurationMs / 1000));
     this.renewDeadlineMs = options.renewDeadlineMs;
+    this.leadershipBudgetMs = Math.min(options.renewDeadlineMs + options.retryPeriodMs, options.leaseDurationMs - options.retryPeriodMs);
     this.retryPeriodMs = options.retryPeriodMs;
     this.callbacks = options.callbacks;
     this.log = options.log;
@@ -181,9 +191,12 @@ export class LeaderElector {
     this.schedule(0);
   }
 
-  /** True while leading and the last renewal is younger than renewDeadline (by the clock, not only the timer). */
+  /**
+   * True while leading and the last successful renewal is recent enough (checked against the clock,
+   * not only by the timer, so a stalled event loop cannot stretch it).
+   */
   isLeader(): boolean {
-    return this.state === 'leading' && this.clock.now() - this.lastRenewAt < this.renewDeadlineMs;
+    return this.state === 'leading' && this.clock.now() - this.lastRenewAt < this.leadershipBudgetMs;
   }
 
   /** The holder last observed on the Lease (possibly stale); undefined when free or never read. */
@@ -381,10 +394,15 @@ export class LeaderElector {
   private renewed(attemptStartedAt: number): void {
     this.lastRenewAt = attemptStartedAt;
     if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
-    const remaining = attemptStartedAt + this.renewDeadlineMs - this.clock.now();
+    const remaining = attemptStartedAt + this.leadershipBudgetMs - this.clock.now();
     this.deadlineTimer = this.clock.setTimeout(() => {
-      this.deadlineTimer = undefined;
-      this.lose(`no renewal within the renew deadline of ${this.renewDeadlineMs} ms`);
+      // One more turn of the event loop: pending I/O (a renewal answer that arrived while the loop
+      // was busy) runs before the next timers phase; a success re-arms this timer via renewed().
+      this.deadlineTimer = this.clock.setTimeout(() => {
+        this.deadlineTimer = undefined;
+        if (this.clock.now() - this.lastRenewAt < this.leadershipBudgetMs) return;
+        this.lose(`no renewal within the renew deadline (${this.renewDeadlineMs} ms after a retry period of ${this.retryPeriodMs} ms; ${this.leadershipBudgetMs} ms since the last renewal)`);
+      }, 0);
     }, Math.max(0, remaining));
   }
 

@@ -130,8 +130,9 @@ describe('LeaderElector (fake Lease API, fake timers)', () => {
     vi.useFakeTimers();
     vi.setSystemTime(new Date('2026-11-28T12:00:00Z'));
   });
-  afterEach(async () => {
-    await Promise.all(electors.splice(0).map((e) => e.stop()));
+  afterEach(() => {
+    // Not awaited: an attempt hanging on the fake API would only settle when fake time moves.
+    for (const e of electors.splice(0)) void e.stop();
     vi.useRealTimers();
   });
 
@@ -216,16 +217,19 @@ describe('LeaderElector (fake Lease API, fake timers)', () => {
     expect(a.stopped).toEqual([]);
   });
 
-  it.each(['down', 'hang'] as const)('gives up leadership when it cannot renew within the renew deadline (API %s)', async (mode) => {
+  it.each(['down', 'hang'] as const)('gives up leadership when it cannot renew within retry period + renew deadline (API %s)', async (mode) => {
     const api = new FakeLeaseApi();
     const a = elector(api, 'a');
     a.elector.start();
     await vi.advanceTimersByTimeAsync(1000); // renewed at 500 and 1000
     api.mode = mode;
-    await vi.advanceTimersByTimeAsync(1999);
+    // client-go: the next renewal cycle starts a retry period (500 ms) after the last success and
+    // retries for the renew deadline (2000 ms): leadership ends 2500 ms after the last renewal.
+    await vi.advanceTimersByTimeAsync(2499);
     expect(a.stopped).toEqual([]);
     expect(a.elector.isLeader()).toBe(true);
-    await vi.advanceTimersByTimeAsync(1);
+    // + the extra event-loop turn, which fake timers run 1 ms later.
+    await vi.advanceTimersByTimeAsync(2);
     expect(a.stopped).toHaveLength(1);
     expect(a.stopped[0]).toMatch(/renew deadline/);
     expect(a.elector.isLeader()).toBe(false);
@@ -244,7 +248,9 @@ describe('LeaderElector (fake Lease API, fake timers)', () => {
     a.elector.start();
     await settle();
     expect(a.elector.isLeader()).toBe(true);
-    vi.setSystemTime(Date.now() + 2500); // time jumps, no timer has fired yet
+    vi.setSystemTime(Date.now() + 2499); // time jumps, no timer has fired yet
+    expect(a.elector.isLeader()).toBe(true);
+    vi.setSystemTime(Date.now() + 1);
     expect(a.elector.isLeader()).toBe(false);
   });
 
@@ -351,7 +357,7 @@ describe('LeaderElector (fake Lease API, fake timers)', () => {
 
   it('stop() ends campaigning without callbacks; healthy() tracks contact with the Lease', async () => {
     const api = new FakeLeaseApi();
-    api.put({ holderIdentity: 'other', leaseDurationSeconds: 3 });
+    api.put({ holderIdentity: 'other', leaseDurationSeconds: 3600 });
     const a = elector(api, 'a');
     expect(a.elector.healthy()).toBe(false);
     a.elector.start();
@@ -375,6 +381,45 @@ describe('LeaderElector (fake Lease API, fake timers)', () => {
     const api = new FakeLeaseApi();
     expect(() => elector(api, 'a', { renewDeadlineMs: 3000 })).toThrow(/leaseDuration/);
     expect(() => elector(api, 'a', { retryPeriodMs: 2000 })).toThrow(/renewDeadline/);
+  });
+});
+
+describe('LeaderElector: the leadership budget never reaches the lease duration', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => {
+    for (const e of electors.splice(0)) void e.stop();
+    vi.useRealTimers();
+  });
+
+  it('renewDeadline close to leaseDuration: capped at leaseDuration − retryPeriod', async () => {
+    const api = new FakeLeaseApi();
+    const a = elector(api, 'a', { leaseDurationMs: 15_000, renewDeadlineMs: 14_000, retryPeriodMs: 2000 });
+    a.elector.start();
+    await settle();
+    api.mode = 'down';
+    await vi.advanceTimersByTimeAsync(12_999);
+    expect(a.stopped).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(a.stopped).toHaveLength(1);
+  });
+
+  it('a renewal answer delayed past the deadline by a busy event loop still counts if it is already there', async () => {
+    const api = new FakeLeaseApi();
+    const a = elector(api, 'a');
+    a.elector.start();
+    await settle();
+    // The renewal at 500 ms reads at once but its update only completes at 2500 ms, exactly when the
+    // deadline timer (2500 ms after the renewal at 0) fires: the timer yields one turn and it counts.
+    const replace = api.replaceNamespacedLease.bind(api);
+    api.replaceNamespacedLease = async (p) => {
+      await new Promise((r) => setTimeout(r, 2000));
+      return replace(p);
+    };
+    await vi.advanceTimersByTimeAsync(2500);
+    api.replaceNamespacedLease = replace;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(a.stopped).toEqual([]);
+    expect(a.elector.isLeader()).toBe(true);
   });
 });
 
