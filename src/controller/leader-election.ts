@@ -112,10 +112,15 @@ type State = 'new' | 'candidate' | 'leading' | 'stopped';
  *   after the last success and retries for renewDeadline, so leadership is lost when no renewal
  *   succeeded for retryPeriod + renewDeadline since the start of the last successful one; the budget
  *   is capped at leaseDuration − retryPeriod, so a leader always stops before a standby may take
- *   over (a standby waits a full leaseDuration after it saw the last renewal). A timer enforces it,
- *   so a hung request cannot delay it; when it fires, one more event-loop turn lets an answer that
- *   already arrived (delayed by a busy loop) count. Observing a live Lease of another holder also
- *   loses leadership. Either way `onStoppedLeading` runs once.
+ *   over (a standby waits a full leaseDuration after it saw the last renewal). `isLeader()` turns
+ *   false at that moment (by the clock, so a busy event loop cannot stretch it). Then one renewal
+ *   attempt decides: the one in flight, else one made at once (each call bounded by
+ *   requestTimeoutMs). Its failure ends leadership; its success (a compare-and-swap on the
+ *   resourceVersion of our own record: proof that nobody took the Lease meanwhile) resumes it.
+ *   Unlike client-go, which cancels at the deadline, this survives an event loop that was merely
+ *   too busy to renew in time (creating a Milvus SDK client blocks it for 0.2–1.5 s on a loaded
+ *   machine). Observing a live Lease of another holder also loses leadership. Either way
+ *   `onStoppedLeading` runs once.
  * - `isLeader()` is fenced by the clock as well as the state: it turns false at the renew deadline
  *   even if the event loop was too busy to run the timer. Check it before every external write.
  * - Times are written as `V1MicroTime` (a plain Date is rejected by the apiserver).
@@ -157,6 +162,8 @@ export class LeaderElector {
   /** Local time at which `observedKey` last changed. */
   private observedTime = 0;
   private lastRenewAt = 0;
+  /** The leadership budget ran out; the next attempt's outcome decides. */
+  private overdue = false;
   /** Local time of the last successful round trip to the Lease (read or write). */
   private lastContactAt: number | undefined;
   private lastHolder: string | undefined;
@@ -268,9 +275,10 @@ export class LeaderElector {
     if (this.state === 'stopped') return;
     this.attemptTimer = this.clock.setTimeout(() => {
       this.attemptTimer = undefined;
-      const p = this.tick();
+      const p: Promise<void> = this.tick()
+        .catch((err: unknown) => this.log.error({ err, lease: `${this.namespace}/${this.name}` }, 'leader election attempt failed unexpectedly'))
+        .finally(() => { if (this.inFlight === p) this.inFlight = undefined; });
       this.inFlight = p;
-      void p.finally(() => { if (this.inFlight === p) this.inFlight = undefined; });
     }, delayMs);
   }
 
@@ -289,10 +297,14 @@ export class LeaderElector {
     }
     // leading
     if (outcome === 'held') {
+      if (this.overdue) this.log.warn({ lease: `${this.namespace}/${this.name}`, lateByMs: this.clock.now() - this.lastRenewAt - this.leadershipBudgetMs }, 'leader lease renewed late; still the leader');
+      this.overdue = false;
       this.renewed(startedAt);
       this.schedule(this.retryPeriodMs);
     } else if (outcome === 'foreign') {
       this.lose(`the lease is held by ${this.lastHolder ?? 'another process'}`);
+    } else if (this.clock.now() - this.lastRenewAt >= this.leadershipBudgetMs) {
+      this.lose(this.deadlineReason());
     } else {
       this.schedule(this.retryPeriodMs);
     }
@@ -396,14 +408,23 @@ export class LeaderElector {
     if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
     const remaining = attemptStartedAt + this.leadershipBudgetMs - this.clock.now();
     this.deadlineTimer = this.clock.setTimeout(() => {
-      // One more turn of the event loop: pending I/O (a renewal answer that arrived while the loop
-      // was busy) runs before the next timers phase; a success re-arms this timer via renewed().
-      this.deadlineTimer = this.clock.setTimeout(() => {
-        this.deadlineTimer = undefined;
-        if (this.clock.now() - this.lastRenewAt < this.leadershipBudgetMs) return;
-        this.lose(`no renewal within the renew deadline (${this.renewDeadlineMs} ms after a retry period of ${this.retryPeriodMs} ms; ${this.leadershipBudgetMs} ms since the last renewal)`);
-      }, 0);
+      this.deadlineTimer = undefined;
+      // isLeader() is already false (by the clock). One renewal attempt decides (tick()): the one in
+      // flight, whose answer may be waiting behind a busy event loop, else one made right now. Only
+      // its success (a compare-and-swap on the resourceVersion: nobody took the Lease meanwhile)
+      // resumes leadership.
+      if (this.state !== 'leading') return;
+      this.overdue = true;
+      this.log.warn({ lease: `${this.namespace}/${this.name}`, sinceLastRenewalMs: this.clock.now() - this.lastRenewAt }, 'leader lease renewal overdue: writes paused until one more attempt decides');
+      if (this.inFlight !== undefined) return;
+      if (this.attemptTimer !== undefined) this.clock.clearTimeout(this.attemptTimer);
+      this.attemptTimer = undefined;
+      this.schedule(0);
     }, Math.max(0, remaining));
+  }
+
+  private deadlineReason(): string {
+    return `no renewal within the renew deadline (${this.renewDeadlineMs} ms after a retry period of ${this.retryPeriodMs} ms; ${this.leadershipBudgetMs} ms since the last renewal)`;
   }
 
   private lose(reason: string): void {

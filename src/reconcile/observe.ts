@@ -37,8 +37,14 @@ export function peersOf(r: MilvusIndex, store: ObjectStore<MilvusIndex>, resolve
   if (mine === undefined) return [];
   return store
     .list()
-    .filter((o) => o.metadata.uid !== r.metadata.uid && claimOf(o, resolver) === mine)
+    // A resource that may not use its connection never acts, so it must not block one that may
+    // (otherwise a disallowed tenant could take over another tenant's index by being older).
+    .filter((o) => o.metadata.uid !== r.metadata.uid && claimOf(o, resolver) === mine && !isConnectionNotAllowed(o))
     .map((o) => ({ key: resourceKey(o), uid: o.metadata.uid, creationTimestamp: o.metadata.creationTimestamp, deleting: o.metadata.deletionTimestamp !== undefined }));
+}
+
+function isConnectionNotAllowed(r: MilvusIndex): boolean {
+  return r.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === 'ConnectionNotAllowed') ?? false;
 }
 
 export interface ObserveDeps {

@@ -132,7 +132,7 @@ export class MilvusIndexReconciler {
       default: break;
     }
     if (!api) throw new Error(`cannot ${action.type}: no Milvus connection was observed`);
-    if (this.deps.mayWrite && !this.deps.mayWrite()) throw new NotLeaderError(`not the leader any more: skipped ${action.type}`);
+    if (this.deps.mayWrite && !this.deps.mayWrite()) throw new NotLeaderError(`leadership not confirmed (lost, or the Lease renewal is overdue): skipped ${action.type}`);
     // One info line per Milvus write, so tests and operators can count what was done.
     this.deps.log.info({ action: action.type, key: `${obj.metadata.namespace}/${obj.metadata.name}`, collection: spec.collectionName }, 'milvus write');
     switch (action.type) {

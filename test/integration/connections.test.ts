@@ -29,6 +29,7 @@ describe(`Milvus connections ${SERVERS}`, () => {
   let direct: MilvusClient;
   let mis: MilvusIndexes;
   let caPem: string;
+  let certs: { certPem: string; keyPem: string };
 
   const connectionStatus = async (kind: 'MilvusConnection' | 'ClusterMilvusConnection', name: string) => {
     try {
@@ -78,8 +79,9 @@ describe(`Milvus connections ${SERVERS}`, () => {
     objects = kc.makeApiClient(CustomObjectsApi);
     ns = await createTestNamespace(kc, 'connections');
     await core.patchNamespace({ name: ns, body: { metadata: { labels: { 'milvus-access': 'dev' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    const certs = await issueServerCertificate(SERVER_NAME);
-    caPem = certs.caPem;
+    const issued = await issueServerCertificate(SERVER_NAME);
+    caPem = issued.caPem;
+    certs = issued;
     proxy = await startAuthProxy({ upstream: inject('milvusUri'), tls: { certPem: certs.certPem, keyPem: certs.keyPem }, credentials: [TOKEN_1, `${USER}:${PASSWORD}`] });
     await putSecret('milvus-ca', { 'ca.crt': caPem });
     await putSecret('milvus-token', { token: TOKEN_1 });
@@ -181,16 +183,22 @@ describe(`Milvus connections ${SERVERS}`, () => {
   });
 
   it(`maxConcurrentRequests bounds the calls in flight through one connection ${SERVERS}`, async () => {
-    await createConnection('one-at-a-time', { uri: proxy.address, tls: tlsSpec(), credentialsSecretRef: { name: 'milvus-token' }, maxConcurrentRequests: 1 });
+    // A proxy of its own, so that only this connection's calls are counted.
+    const own = await startAuthProxy({ upstream: inject('milvusUri'), tls: certs, credentials: [TOKEN_2] });
+    try {
+    await createConnection('one-at-a-time', { uri: own.address, tls: tlsSpec(), credentialsSecretRef: { name: 'milvus-token' }, maxConcurrentRequests: 1 });
     await waitConnection('MilvusConnection', 'one-at-a-time', 'Connected');
     const names = Array.from({ length: 6 }, (_, i) => `limited-${i}`);
     const cols = names.map(() => uniqueCollection('limited'));
     for (const c of cols) await createCollection(direct, c);
-    proxy.resetStats();
+    own.resetStats();
     await Promise.all(names.map((n, i) => mis.create({ name: n, spec: indexSpec(cols[i]!, { kind: 'MilvusConnection', name: 'one-at-a-time' }) })));
     for (const n of names) await mis.waitForReady(n);
-    expect(proxy.stats().calls).toBeGreaterThan(6);
-    expect(proxy.stats().maxInFlight).toBe(1);
+    expect(own.stats().calls).toBeGreaterThan(6);
+    expect(own.stats().maxInFlight).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 
   it(`connectionRef is immutable (refused by the API server) [kube-apiserver]`, async () => {

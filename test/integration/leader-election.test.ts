@@ -175,5 +175,7 @@ describe(`leader election ${SERVERS}`, () => {
     expect(writes('CreateIndex', `${ns}/third`).map((w) => w.proc)).toEqual(['op-c']);
     for (const name of ['first', 'second', 'third']) expect(writes('CreateIndex', `${ns}/${name}`)).toHaveLength(1);
     expect(await third.metric(GAUGE)).toBe(1);
+    const late = procs.map((p) => `${p.name}: ${p.logs().filter((l) => l.msg?.startsWith('leader lease renewal overdue')).length}`);
+    console.log(`[leader-election] renewals overdue (event loop or API server too slow; writes paused until confirmed): ${late.join(', ')}`);
   });
 });

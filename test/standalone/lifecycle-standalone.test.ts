@@ -10,15 +10,18 @@
 // - a vector index can only be dropped from a released collection;
 // - AlterIndex does not exist in 2.3 and the SDK 3.x call does not come back as UNIMPLEMENTED (`{}`) but as
 //   gRPC INTERNAL "grpc: error while marshaling: proto: Marshal called with nil" (the 2.3.5 server answers
-//   a nil response): see the properties row;
-// - scalar index types of 2.3: Trie on VarChar, STL_SORT on numbers; INVERTED on VarChar is refused (1100).
+//   a nil response): see the properties rows;
+// - scalar index types of 2.3: Trie on VarChar, STL_SORT on numbers; INVERTED on VarChar is refused (1100);
+//   HNSW needs efConstruction (no server default in 2.3).
+// Rows titled "KNOWN DEVIATION" are operator behaviours this server exposed that differ from design.md §2; they
+// are `it.fails` so the run stays meaningful, and start failing (drop `.fails`) once the operator is fixed.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DataType, type MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FINALIZER, type MilvusIndex } from '../../src/api/milvusindex.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, createIndexDirectly, describeIndexes, dropIndexDirectly, sdkClient, uniqueCollection } from '../support/milvus.js';
-import { conditionOf, MilvusIndexes, milvusWrites, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
+import { conditionOf, milvusCalls, MilvusIndexes, milvusWrites, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
 
 const SERVERS = '[kube-apiserver + milvus 2.3 standalone]';
 
@@ -331,43 +334,53 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
     expect(await describeIndexes(client, c)).toHaveLength(1);
   });
 
-  it(`index properties on Milvus 2.3 (no AlterIndex): SDK 3.x gets gRPC INTERNAL, not UNIMPLEMENTED; the index is kept ${SERVERS}`, async () => {
-    const c = uniqueCollection('props');
+  it(`AlterIndex on Milvus 2.3 through SDK 3.x: gRPC INTERNAL "Marshal called with nil", not UNIMPLEMENTED ({}) ${SERVERS}`, async () => {
+    const c = uniqueCollection('alter');
     await createCollection(client, c);
-    // The SDK call itself, as the operator makes it: 2.3.5 answers a nil message, which gRPC cannot marshal.
-    await createIndexDirectly(client, c, 'title', 'Trie', undefined, {});
-    const direct = await client.alterIndexProperties({ collection_name: c, index_name: 'title', params: { 'mmap.enabled': true } }).then(
+    await createIndexDirectly(client, c, 'vec', 'HNSW', 'COSINE', { M: 16, efConstruction: 64 });
+    // The call as the operator makes it. 2.3.5 registers the RPC but answers a nil message, which gRPC cannot
+    // marshal; the SDK retries 3 times and throws (Milvus Lite: UNIMPLEMENTED, which the SDK turns into `{}`).
+    const outcome = await client.alterIndexProperties({ collection_name: c, index_name: 'vec', params: { 'mmap.enabled': true } }).then(
       (res) => ({ res, err: undefined as { code?: number; details?: string } | undefined }),
       (err: { code?: number; details?: string }) => ({ res: undefined, err }),
     );
-    expect(direct.res, 'the SDK resolved instead of throwing; update this row').toBeUndefined();
-    expect(direct.err?.code).toBe(13);
-    expect(direct.err?.details).toMatch(/Marshal called with nil/);
-
-    await mis.create({ name: 'props', spec: hnsw(c, { properties: { 'mmap.enabled': 'true' } }) });
-    // Milvus Lite answers UNIMPLEMENTED → Unsupported (Stalled). Against 2.3.5 the operator classifies gRPC INTERNAL
-    // as transient and retries with backoff (MilvusUnavailable): accept either, and say which one happened.
-    const r = await mis.waitFor('props', (x) => ['Unsupported', 'MilvusUnavailable'].includes(readyOf(x)?.reason ?? '') && readyOf(x)?.status === 'False', 'Unsupported or MilvusUnavailable', 90_000);
-    const reason = readyOf(r)?.reason;
-    console.log(`[standalone] properties on Milvus 2.3: Ready=False/${reason}: ${readyOf(r)?.message}`);
-    if (reason === 'Unsupported') {
-      expect(conditionOf(r, 'Stalled')).toBe('True');
-      expect(readyOf(r)?.message).toMatch(/alter properties/);
-    } else {
-      expect(readyOf(r)?.message).toMatch(/alter properties of index "vec".*Marshal called with nil/);
-      expect(conditionOf(r, 'Stalled')).toBe('False');
-    }
-    const idx = await describeIndexes(client, c);
-    expect(idx.filter((i) => i.field_name === 'vec')).toHaveLength(1);
+    expect(outcome.res, 'the SDK resolved instead of throwing: the server or SDK changed; update this row').toBeUndefined();
+    expect(outcome.err?.code).toBe(13);
+    expect(outcome.err?.details).toMatch(/Marshal called with nil/);
+    expect((await describeIndexes(client, c))[0]!.params['mmap.enabled']).toBeUndefined();
   });
 
-  it(`Milvus 2.3 refuses INVERTED on VarChar (Trie only): InvalidSpec from the server, nothing created; Trie goes Ready ${SERVERS}`, async () => {
+  // KNOWN DEVIATION (operator, found here): design §2 says "server without AlterIndex (Milvus Lite, 2.3): False /
+  // Unsupported, Stalled=True, no retry loop". Against 2.3.5 the gRPC INTERNAL above is classified Transient, so the
+  // resource shows MilvusUnavailable and AlterIndex is retried with backoff. `it.fails` until the operator maps it;
+  // then this row starts "passing unexpectedly": drop `.fails`.
+  it.fails(`KNOWN DEVIATION: index properties on Milvus 2.3 report Unsupported (Stalled) without a retry loop ${SERVERS}`, async () => {
+    const c = uniqueCollection('props');
+    await createCollection(client, c);
+    await mis.create({ name: 'props', spec: hnsw(c, { properties: { 'mmap.enabled': 'true' } }) });
+    try {
+      const r = await mis.waitFor('props', (x) => readyOf(x)?.status === 'False' && readyOf(x)?.reason !== 'Building', 'Ready=False, not Building', 90_000);
+      console.log(`[standalone] properties on Milvus 2.3: Ready=False/${readyOf(r)?.reason}, Stalled=${conditionOf(r, 'Stalled')}: ${readyOf(r)?.message}`);
+      expect(await describeIndexes(client, c)).toHaveLength(1);
+      expect(readyOf(r)?.reason).toBe('Unsupported');
+      expect(conditionOf(r, 'Stalled')).toBe('True');
+      const alters = await milvusCalls(op.metrics, 'alterIndexProperties');
+      await new Promise((res) => setTimeout(res, 6_000)); // three resync periods
+      expect(await milvusCalls(op.metrics, 'alterIndexProperties')).toBe(alters);
+    } finally {
+      // A retrying resource keeps calling AlterIndex (a Milvus write): delete it so the zero-write rows below hold.
+      await mis.delete('props');
+      await mis.waitForGone('props');
+    }
+  });
+
+  it(`Milvus 2.3 refuses what newer servers accept (INVERTED on VarChar, HNSW without efConstruction): InvalidSpec from the server, nothing created; a fixed spec goes Ready ${SERVERS}`, async () => {
     const c = uniqueCollection('scalar');
     await createCollection(client, c);
     await mis.create({ name: 'scalar', spec: { collectionName: c, fieldName: 'title', indexType: 'INVERTED' } });
     const r = await mis.waitForReady('scalar', 'False', 'InvalidSpec');
     expect(readyOf(r)?.message).toMatch(/Milvus refused to create index/);
-    expect(readyOf(r)?.message).toMatch(/index type not match/);
+    expect(readyOf(r)?.message).toMatch(/index type not match.*expected=Trie/);
     expect(conditionOf(r, 'Stalled')).toBe('True');
     expect(await describeIndexes(client, c)).toEqual([]);
     await mis.mergePatch('scalar', { spec: { indexType: 'Trie' } });
@@ -377,6 +390,38 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
     expect(idx).toHaveLength(1);
     expect(idx[0]).toMatchObject({ index_name: 'title', field_name: 'title' });
     expect(idx[0]!.params.index_type).toBe('Trie');
+
+    // HNSW without efConstruction: 2.3 has no default for it (Lite and newer Milvus do).
+    const c2 = uniqueCollection('noef');
+    await createCollection(client, c2);
+    await mis.create({ name: 'noef', spec: { ...hnsw(c2), params: { M: 16 } } });
+    const r2 = await mis.waitForReady('noef', 'False', 'InvalidSpec');
+    expect(readyOf(r2)?.message).toMatch(/Milvus refused to create index.*efConstruction out of range/);
+    expect(conditionOf(r2, 'Stalled')).toBe('True');
+    expect(r2?.status?.ownership).toBeUndefined();
+    await mis.mergePatch('noef', { spec: { params: { efConstruction: 64 } } });
+    await mis.waitForReady('noef');
+    expect(JSON.parse((await describeIndexes(client, c2))[0]!.params.params ?? '{}')).toEqual({ M: 16, efConstruction: 64 });
+  });
+
+  // KNOWN DEVIATION (operator, found here): design §2 says the periodic resync of a Stalled resource (InvalidSpec)
+  // only observes. A spec the SERVER refused is sent again on every reconcile (each resync: 2 s in these tests,
+  // 5 min by default), because nothing in Milvus records the refusal and decide() sees "no index → create".
+  it.fails(`KNOWN DEVIATION: a spec the server refused (InvalidSpec) is not sent again on resync ${SERVERS}`, async () => {
+    const c = uniqueCollection('refused');
+    await createCollection(client, c);
+    await mis.create({ name: 'refused', spec: { ...hnsw(c), params: { M: 16 } } });
+    try {
+      await mis.waitForReady('refused', 'False', 'InvalidSpec');
+      const creates = await milvusCalls(op.metrics, 'createIndex');
+      await new Promise((res) => setTimeout(res, 6_000)); // three resync periods
+      const after = await milvusCalls(op.metrics, 'createIndex');
+      console.log(`[standalone] server-refused InvalidSpec: ${after - creates} createIndex call(s) in 6 s with --resync-period 2s`);
+      expect(after).toBe(creates);
+    } finally {
+      await mis.delete('refused');
+      await mis.waitForGone('refused');
+    }
   });
 
   it(`stalls an out-of-range param as InvalidSpec with zero Milvus writes ${SERVERS}`, async () => {
@@ -390,7 +435,8 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
     expect(conditionOf(r, 'Reconciling')).toBe('False');
     expect(await milvusWrites(op.metrics)).toBe(before);
     expect(await describeIndexes(client, c)).toEqual([]);
-    await mis.mergePatch('badm', { spec: { params: { M: 16 } } });
+    // Fixing the spec clears it (with efConstruction: Milvus 2.3 has no default for it, see above).
+    await mis.mergePatch('badm', { spec: { params: { M: 16, efConstruction: 64 } } });
     await mis.waitForReady('badm');
   });
 

@@ -403,23 +403,45 @@ describe('LeaderElector: the leadership budget never reaches the lease duration'
     expect(a.stopped).toHaveLength(1);
   });
 
-  it('a renewal answer delayed past the deadline by a busy event loop still counts if it is already there', async () => {
+  it('a renewal in flight at the deadline decides: fenced meanwhile, leading again if it succeeds', async () => {
     const api = new FakeLeaseApi();
-    const a = elector(api, 'a');
+    const a = elector(api, 'a', { requestTimeoutMs: 5000 });
     a.elector.start();
     await settle();
-    // The renewal at 500 ms reads at once but its update only completes at 2500 ms, exactly when the
-    // deadline timer (2500 ms after the renewal at 0) fires: the timer yields one turn and it counts.
+    // The renewal at 500 ms reads at once, but its update answers only at 2600 ms (a slow server, or
+    // an answer waiting behind a busy event loop): past the deadline at 2500 ms.
     const replace = api.replaceNamespacedLease.bind(api);
     api.replaceNamespacedLease = async (p) => {
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 2100));
       return replace(p);
     };
-    await vi.advanceTimersByTimeAsync(2500);
+    await vi.advanceTimersByTimeAsync(2550);
+    expect(a.elector.isLeader()).toBe(false); // fenced: no writes while undecided
+    expect(a.stopped).toEqual([]);
     api.replaceNamespacedLease = replace;
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(a.elector.isLeader()).toBe(true);
+    await vi.advanceTimersByTimeAsync(2000);
     expect(a.stopped).toEqual([]);
     expect(a.elector.isLeader()).toBe(true);
+  });
+
+  it('a renewal in flight at the deadline that then fails ends leadership', async () => {
+    const api = new FakeLeaseApi();
+    const a = elector(api, 'a', { requestTimeoutMs: 5000 });
+    a.elector.start();
+    await settle();
+    const replace = api.replaceNamespacedLease.bind(api);
+    api.replaceNamespacedLease = async (p) => {
+      await new Promise((r) => setTimeout(r, 2100));
+      api.put({ ...api.spec() }); // someone else wrote in between: 409
+      return replace(p);
+    };
+    await vi.advanceTimersByTimeAsync(2550);
+    expect(a.stopped).toEqual([]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(a.stopped).toHaveLength(1);
+    expect(a.elector.isLeader()).toBe(false);
   });
 });
 
