@@ -47,7 +47,7 @@ STANDALONE_TIMEOUT ?= 20m
 .PHONY: test-milvus-standalone
 test-milvus-standalone: node_modules prebuild
 	@status=$$(mktemp); s=$$(date +%s); rc=0; \
-	MIO_STANDALONE_STATUS_FILE=$$status timeout -k 60s $(STANDALONE_TIMEOUT) $(NPM_EXEC) vitest run --config vitest.standalone.config.ts || rc=$$?; \
+	MIO_STANDALONE_STATUS_FILE=$$status timeout -k 60s $(STANDALONE_TIMEOUT) $(NPM_EXEC) vitest run --config vitest.standalone.config.ts --reporter=verbose || rc=$$?; \
 	kind=$$(head -n 1 $$status 2>/dev/null || true); took=$$(( $$(date +%s) - s )); \
 	echo "[time] test-milvus-standalone: $$took s$$( [ $$rc = 0 ] || echo " (exit $$rc)")"; \
 	if [ $$rc = 0 ]; then \

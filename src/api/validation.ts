@@ -13,6 +13,8 @@ export interface FieldShape {
   dataType: string;
   isPrimaryKey: boolean;
   isFunctionOutput: boolean;
+  /** Element type of an Array field. */
+  elementType?: string;
 }
 
 /**
@@ -95,6 +97,9 @@ export function validateAgainstField(spec: MilvusIndexSpec, field: FieldShape): 
     }
   } else if (spec.metricType !== undefined) {
     problems.push({ field: 'spec.metricType', message: `metricType must be omitted for scalar field "${field.name}" (${field.dataType})` });
+  }
+  if (spec.indexType === 'BITMAP' && family === 'Array' && field.elementType !== undefined && !['Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'VarChar', 'String'].includes(field.elementType)) {
+    problems.push({ field: 'spec.indexType', message: `BITMAP cannot index field "${field.name}", an Array of ${field.elementType}; BITMAP takes arrays of Bool, integers or VarChar, use INVERTED` });
   }
   if (spec.indexType === 'BITMAP' && field.isPrimaryKey) {
     problems.push({ field: 'spec.indexType', message: `BITMAP cannot index the primary key "${field.name}"; use INVERTED or STL_SORT` });

@@ -1,21 +1,15 @@
 import type { MilvusIndexSpec } from '../api/milvusindex.js';
+import { canonicalParamValue } from '../milvus/canonical.js';
 import type { ObservedIndex } from '../milvus/types.js';
 
 /**
- * One canonical string per scalar so that 8, "8" and 8.0 compare equal, as do true and "true".
- * Milvus itself compares the raw strings the client sent (milvus.md §2.2); we always send the
- * canonical form, so equal here means equal there.
+ * One canonical string per scalar so that 8, "8" and 8.0 compare equal, as do true and "True".
+ * The same function canonicalises what the Milvus adapter sends and reads back (a pure module, no
+ * I/O), so "equal here" means "byte-identical there" (Milvus compares the raw strings it was sent,
+ * milvus.md §2.2).
  */
 export function canonicalScalar(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (typeof v === 'string') {
-    const t = v.trim();
-    if (t !== '' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return String(Number(t));
-    if (t === 'true' || t === 'false') return t;
-    return v;
-  }
-  return JSON.stringify(v);
+  return canonicalParamValue(v);
 }
 
 export interface DefinitionDiff {

@@ -128,7 +128,8 @@ function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: 
   if (!idx) {
     const other = m.otherIndexesOnField[0];
     if (other) {
-      if (owned && prev.index?.name === undefined && definitionDiff(spec, other).length === 0) {
+      // Sticky: once reported, the same observation keeps saying Unsupported (not Conflict).
+      if (owned && (prev.index?.name === undefined || prev.index.name === other.indexName) && definitionDiff(spec, other).length === 0) {
         const message = `Milvus stored the index as "${other.indexName}" instead of "${obs.indexName}": this server ignores index_name. Set spec.indexName to "${other.indexName}" (or omit it) in a new resource.`;
         return plan({ status: status({ summary: stalled('Unsupported', message), index: other }), events: [warn('Unsupported', message)] });
       }
@@ -156,6 +157,11 @@ function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: 
       metrics: drift ? ['DriftRepaired'] : [],
       requeue: SOON,
     });
+  }
+
+  if (idx.fieldName !== spec.fieldName) {
+    const message = `The index name "${idx.indexName}" is already used by field "${idx.fieldName}" of collection "${spec.collectionName}". Set spec.indexName to a free name (index names are unique per collection).`;
+    return plan({ status: status({ summary: stalled('Conflict', message), ownership: null }), events: [warn('Conflict', message)], requeue: { kind: 'CappedBackoff' } });
   }
 
   const diff = definitionDiff(spec, idx);
@@ -201,7 +207,13 @@ function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: 
   if (Object.keys(props).length > 0) {
     const ready = getCondition(prev.conditions, 'Ready');
     if (ready?.reason === 'Unsupported' && ready.observedGeneration === r.metadata.generation) {
-      return plan({ status: status({ summary: stalled('Unsupported', ready.message), index: idx, ownership }), events });
+      // Not retried for this generation; but a collection released for the attempt is loaded again.
+      const reload = pending?.reloadCollection === true && !loaded;
+      return plan({
+        actions: reload ? [{ type: 'LoadCollection' }] : [],
+        status: status({ summary: stalled('Unsupported', ready.message), index: idx, ownership, pendingOperation: null }),
+        events: reload ? [...events, { type: 'Normal', reason: 'CollectionLoaded', message: `Loading collection "${spec.collectionName}" again after the index change.`, collectionWide: true }] : events,
+      });
     }
     if (loaded && !mayRelease) {
       const message = `Collection "${spec.collectionName}" is loaded; changing index properties (${Object.keys(props).join(', ')}) needs a release. Set spec.allowCollectionRelease: true, or release the collection yourself.`;
@@ -296,7 +308,8 @@ function decideDeletion(obs: Observation, now: Date): Plan {
     case 'Observed':
       break;
   }
-  const idx = m.index;
+  // An index with our name on another field is not ours to drop.
+  const idx = m.index?.fieldName === spec.fieldName ? m.index : undefined;
   const pending = prev.pendingOperation;
   const field = m.fields.find((f) => f.name === spec.fieldName);
   const scalar = field !== undefined && !isVectorFamily(fieldFamily(field.dataType));
@@ -343,7 +356,9 @@ export function decideFailure(obs: Observation, failure: ActionFailure, now: Dat
       return plan({ status: undefined, requeue: SOON });
     case 'Unsupported': {
       const message = `The Milvus server cannot ${what}: ${failure.message}. Nothing will be retried until the spec or the server changes.`;
-      return plan({ status: status({ summary: stalled('Unsupported', message), index: idx, pendingOperation: null }), events: [warn('Unsupported', message)] });
+      // pendingOperation stays: a collection released for this attempt must still be reloaded.
+      const reloadPending = obs.resource.status?.pendingOperation?.reloadCollection === true;
+      return plan({ status: status({ summary: stalled('Unsupported', message), index: idx }), events: [warn('Unsupported', message)], requeue: reloadPending ? SOON : NONE });
     }
     case 'InvalidSpec': {
       const message = `Milvus refused to ${what}: ${failure.message}. Fix the spec.`;

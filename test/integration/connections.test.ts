@@ -69,7 +69,7 @@ describe(`Milvus connections ${SERVERS}`, () => {
   const createClusterConnection = async (name: string, spec: Record<string, unknown>) =>
     objects.createClusterCustomObject({ ...GROUP, plural: 'clustermilvusconnections', body: { apiVersion: 'index.milvus.io/v1alpha1', kind: 'ClusterMilvusConnection', metadata: { name }, spec } });
   const tlsSpec = () => ({ enabled: true, caSecretRef: { name: 'milvus-ca' }, serverName: SERVER_NAME });
-  const indexSpec = (collectionName: string, ref: { kind: string; name: string }) => ({
+  const indexSpec = (collectionName: string, ref: { kind: 'MilvusConnection' | 'ClusterMilvusConnection'; name: string }) => ({
     connectionRef: ref, collectionName, fieldName: 'vec', indexType: 'FLAT', metricType: 'L2', allowCollectionRelease: true,
   });
 
