@@ -78,6 +78,19 @@ spec: { collectionName: ${collection}, fieldName: vec, indexType: IVF_FLAT, metr
     const got = await kubectl(['get', '-n', ns, 'mvi', 'by-hand']);
     expect(got.stdout).toMatch(/by-hand\s+\S+\s+vec\s+IVF_FLAT\s+100%\s+True\s+IndexBuilt/);
     expect(await describeIndexes(client, collection)).toHaveLength(1);
+    // The metrics and probe endpoints of the running process.
+    const portOf = (msg: string) => Number(/"port":(\d+)[^\n]*"msg":"/.exec(output.split('\n').find((l) => l.includes(`"msg":"${msg}"`)) ?? '')?.[1]);
+    const metricsPort = portOf('metrics endpoint listening');
+    const healthPort = portOf('health endpoint listening');
+    expect(metricsPort).toBeGreaterThan(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    for (const name of ['controller_runtime_reconcile_total', 'controller_runtime_reconcile_time_seconds', 'workqueue_depth', 'milvusindex_build_progress_ratio', 'milvusindex_time_to_ready_seconds', 'milvus_request_duration_seconds', 'milvusindex_kube_writes_total']) {
+      expect(metrics).toContain(name);
+    }
+    expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="milvusindex",result="success"\} [1-9]/);
+    expect(metrics).toMatch(/milvus_request_duration_seconds_count\{method="createIndex",outcome="success"\} 1/);
+    expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status).toBe(200);
     const deleted = await kubectl(['delete', '-n', ns, 'mvi/by-hand', '--timeout=60s']);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(await describeIndexes(client, collection)).toEqual([]);
