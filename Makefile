@@ -26,7 +26,7 @@ demo: build prebuild
 
 ## test: everything `.ci/run` runs (unit + integration against real servers + the kind e2e, which skips
 ## with the reason printed where no Docker engine is reachable)
-test: build prebuild test-unit test-integration test-e2e
+test: build prebuild test-e2e test-unit test-integration
 
 ## prebuild: build/cache kube-apiserver, etcd, kubectl (Go module proxy) and the Milvus Lite venv (PyPI)
 prebuild:

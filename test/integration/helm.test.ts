@@ -109,6 +109,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
         ...OWN(['milvusindexes', 'milvusconnections', 'clustermilvusconnections']),
         ...EVENTS,
         { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
       ]);
       const lease = one(objs, 'Role', 'mio-milvus-index-operator-leader-election');
       expect(lease.metadata.namespace).toBe('ops');
@@ -126,7 +127,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       expect(one(objs, 'RoleBinding', 'mio-milvus-index-operator').metadata.namespace).toBe('team-a');
       const crs = find(objs, 'ClusterRole');
       expect(crs.map((c) => c.metadata.name)).toEqual(['mio-milvus-index-operator-cluster-connections']);
-      expect(crs[0]!.rules).toEqual(OWN(['clustermilvusconnections']));
+      expect(crs[0]!.rules).toEqual([...OWN(['clustermilvusconnections']), { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }]);
       const secrets = one(objs, 'Role', 'mio-milvus-index-operator-secrets');
       expect(secrets.metadata.namespace).toBe('milvus');
       expect(secrets.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
@@ -290,6 +291,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
           ['create', 'leases.coordination.k8s.io', '-n', ns],
           ['get', 'leases.coordination.k8s.io', '-n', ns],
           ['update', 'leases.coordination.k8s.io', '-n', ns],
+          ['get', 'namespaces'],
         ];
         const denied: string[][] = [
           ['list', 'secrets', '--all-namespaces'],
@@ -307,6 +309,8 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
           ['create', 'secrets', ...w],
           ['update', 'secrets', ...w],
           ['create', 'customresourcedefinitions.apiextensions.k8s.io'],
+          ['list', 'namespaces'],
+          ['patch', 'namespaces'],
         ];
         if (mode === 'cluster-wide') {
           allowed.push(['list', 'milvusindexes.index.milvus.io', '--all-namespaces'], ['get', 'secrets', '-n', ns]);

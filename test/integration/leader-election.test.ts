@@ -177,5 +177,20 @@ describe(`leader election ${SERVERS}`, () => {
     expect(await third.metric(GAUGE)).toBe(1);
     const late = procs.map((p) => `${p.name}: ${p.logs().filter((l) => l.msg?.startsWith('leader lease renewal overdue')).length}`);
     console.log(`[leader-election] renewals overdue (event loop or API server too slow; writes paused until confirmed): ${late.join(', ')}`);
+    leader = third;
+  });
+
+  it(`a leader that finds its Lease taken stops at once and exits non-zero (the Pod restarts) ${SERVERS}`, async () => {
+    const lease = await readLease();
+    expect(lease.spec?.holderIdentity).toBe(identities.get(leader));
+    // Another holder appears (as after a partition healed): the leader must stop reconciling.
+    await leases.replaceNamespacedLease({ name: LEASE, namespace: ns, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder' } } });
+    const code = await Promise.race([leader.managed.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 10_000))]);
+    expect(code).toBe(1);
+    const lost = leader.logs().find((l) => l.msg === 'leader election lost');
+    expect(String(lost?.reason)).toContain('intruder');
+    expect(leader.logs().some((l) => l.msg === 'leader election lost: exiting' && l.level === 'fatal')).toBe(true);
+    expect(leader.logs().some((l) => l.msg === 'released leader lease')).toBe(false);
+    expect(await holder()).toBe('intruder');
   });
 });

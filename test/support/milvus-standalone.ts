@@ -20,8 +20,9 @@
 //   `default_server.start()`, whose stop() is "terminate, wait 1 s, kill" and whose child outlives a killed
 //   test runner.
 // Limits of the 2.3 binary itself (no config for them): its gRPC and HTTP servers listen on ":<port>"
-// (all interfaces, though every address it hands out is 127.0.0.1), and it writes /run/milvus/standalone.pid
-// (falls back to the temp dir when /run is not writable; concurrent instances do not block each other).
+// (all interfaces, though every address it registers and hands out is 127.0.0.1; `ss -ltnp` shows `*:<port>`
+// for the 9 gRPC/HTTP ports and 127.0.0.1 for etcd), and it writes /run/milvus/standalone.pid (two
+// instances started side by side both came up).
 //
 // Versions: PyPI's newest `milvus` is 2.3.9 but 2.3.6–2.3.9 are macOS arm64 wheels only; the newest wheel for
 // Linux x86_64 (manylinux2014) is 2.3.5 (Milvus v2.3.5). There is no Linux arm64 wheel. MIO_MILVUS_STANDALONE_VERSION
@@ -370,7 +371,7 @@ export async function startMilvusStandalone(opts: StartMilvusStandaloneOptions =
         DEPLOY_MODE: 'STANDALONE',
         METRICS_PORT: String(metricsPort),
         MILVUSCONF: join(work, 'configs'),
-        // Read by newer embedded builds (2.3.5 hard-codes /run/milvus, falling back to the temp dir).
+        // As the package's own start() sets it; the 2.3.5 binary ignores it and uses /run/milvus.
         MILVUS_RUN_DIR: join(work, 'run'),
       }),
     });
