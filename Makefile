@@ -88,3 +88,8 @@ lint-dockerfile:
 ## engine is reachable (MIO_E2E_REQUIRE_DOCKER=1 makes that a failure, MIO_E2E=0 skips on purpose)
 test-e2e: node_modules
 	$(call timed,test-e2e,$(NPM_EXEC) vitest run --config vitest.e2e.config.ts)
+
+## bench: N MilvusIndexes apply → Ready vs direct SDK calls, then an idle resync (BENCH_N, BENCH_CONCURRENCY, BENCH_RESYNC_S)
+.PHONY: bench
+bench: build prebuild
+	$(NPM_EXEC) tsx test/bench/scale.ts

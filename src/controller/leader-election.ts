@@ -24,8 +24,8 @@ export interface LeaderCallbacks {
   onStartedLeading(): void;
   /**
    * Leadership was lost involuntarily (no successful renewal in time, see `LeaderElector`, or
-   * another holder was observed). The caller must stop reconciling at once; controller-runtime exits the process.
-   * Not called by `stop()` / `release()`.
+   * another holder was observed). The caller must stop reconciling at once; controller-runtime
+   * exits the process. Not called by `stop()` / `release()`.
    */
   onStoppedLeading(reason: string): void;
   /** The observed holder changed (also to ourselves); `undefined` when the Lease is free. */
@@ -121,8 +121,9 @@ type State = 'new' | 'candidate' | 'leading' | 'stopped';
  *   too busy to renew in time (creating a Milvus SDK client blocks it for 0.2–1.5 s on a loaded
  *   machine). Observing a live Lease of another holder also loses leadership. Either way
  *   `onStoppedLeading` runs once.
- * - `isLeader()` is fenced by the clock as well as the state: it turns false at the renew deadline
- *   even if the event loop was too busy to run the timer. Check it before every external write.
+ * - `isLeader()` is fenced by the clock as well as the state: it turns false when the budget above
+ *   runs out even if the event loop was too busy to run the timer. Check it before every external
+ *   write (the operator passes it to the reconciler as `mayWrite`).
  * - Times are written as `V1MicroTime` (a plain Date is rejected by the apiserver).
  * - `release()` (graceful shutdown): stops campaigning and, if leading, writes the Lease with no
  *   holder, `leaseDurationSeconds: 1` and renewTime = acquireTime = now (client-go's
