@@ -401,8 +401,16 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
 
   async alterIndexProperties(database: string, collection: string, indexName: string, properties: Record<string, string>): Promise<SupportResult> {
     const db = this.db(database);
-    return this.run('alterIndexProperties', `alter the properties of index "${indexName}" of collection ${db}/${collection}`, (c, timeout) =>
-      c.alterIndexProperties({ collection_name: collection, db_name: db, index_name: indexName, params: { ...properties }, timeout }),
+    return this.run('alterIndexProperties', `alter the properties of index "${indexName}" of collection ${db}/${collection}`, async (c, timeout) => {
+      try {
+        return await c.alterIndexProperties({ collection_name: collection, db_name: db, index_name: indexName, params: { ...properties }, timeout });
+      } catch (e) {
+        // Milvus 2.3 registers AlterIndex but answers with no message: gRPC INTERNAL "Marshal called
+        // with nil". That is the server lacking the feature, the same as UNIMPLEMENTED ({}).
+        if (/Marshal called with nil/.test(e instanceof Error ? e.message : String(e))) return {};
+        throw e;
+      }
+    },
       (res, ctx): Settled<SupportResult> => {
         const unsupported: Settled<SupportResult> = {
           value: { kind: 'Unsupported', message: `cannot ${ctx.action}: the server does not implement AlterIndex (Milvus Lite, Milvus before 2.4)` },

@@ -136,6 +136,13 @@ function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: 
       const message = `Field "${spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per field. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`;
       return plan({ status: status({ summary: stalled('Conflict', message), ownership: null }), events: [warn('Conflict', message)], requeue: { kind: 'CappedBackoff' } });
     }
+    // The server refused this very generation's create (static checks passed, so the refusal came from
+    // Milvus): do not send it again on every resync; a new generation (a fixed spec) retries.
+    const refused = getCondition(prev.conditions, 'Ready');
+    // (A refused create clears ownership; an owned index that vanished is drift and is re-created.)
+    if (refused?.reason === 'InvalidSpec' && refused.observedGeneration === r.metadata.generation && refused.status === 'False' && !owned) {
+      return plan({ status: status({ summary: stalled(refused.reason, refused.message) }) });
+    }
     const request = {
       database: obs.database, collection: spec.collectionName, fieldName: spec.fieldName, indexName: obs.indexName,
       indexType: spec.indexType, ...(spec.metricType !== undefined ? { metricType: spec.metricType } : {}), params: spec.params ?? {},

@@ -354,7 +354,7 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
   // Unsupported, Stalled=True, no retry loop". Against 2.3.5 the gRPC INTERNAL above is classified Transient, so the
   // resource shows MilvusUnavailable and AlterIndex is retried with backoff. `it.fails` until the operator maps it;
   // then this row starts "passing unexpectedly": drop `.fails`.
-  it.fails(`KNOWN DEVIATION: index properties on Milvus 2.3 report Unsupported (Stalled) without a retry loop ${SERVERS}`, async () => {
+  it(`index properties on Milvus 2.3 report Unsupported (Stalled) without a retry loop ${SERVERS}`, async () => {
     const c = uniqueCollection('props');
     await createCollection(client, c);
     await mis.create({ name: 'props', spec: hnsw(c, { properties: { 'mmap.enabled': 'true' } }) });
@@ -407,7 +407,7 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
   // KNOWN DEVIATION (operator, found here): design §2 says the periodic resync of a Stalled resource (InvalidSpec)
   // only observes. A spec the SERVER refused is sent again on every reconcile (each resync: 2 s in these tests,
   // 5 min by default), because nothing in Milvus records the refusal and decide() sees "no index → create".
-  it.fails(`KNOWN DEVIATION: a spec the server refused (InvalidSpec) is not sent again on resync ${SERVERS}`, async () => {
+  it(`a spec the server refused (InvalidSpec) is not sent again on resync ${SERVERS}`, async () => {
     const c = uniqueCollection('refused');
     await createCollection(client, c);
     await mis.create({ name: 'refused', spec: { ...hnsw(c), params: { M: 16 } } });
