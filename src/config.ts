@@ -82,7 +82,7 @@ export function parseDuration(text: string): number {
 }
 
 function convert(spec: OptionSpec, raw: string, source: string): unknown {
-  const where = `${source} (${spec.flag ? `--${spec.flag}` : spec.env})`;
+  const where = source === 'environment' ? `environment variable ${spec.env}` : spec.flag ? `--${spec.flag}` : spec.env;
   switch (spec.kind) {
     case 'string': return raw === '' ? undefined : raw;
     case 'int': {

@@ -304,7 +304,7 @@ export class Operator {
         secrets,
         milvus: this.pool,
         writer: {
-          addFinalizer: async (o, f) => { await take(); return writer.addFinalizer(o, f); },
+          addFinalizer: async (o, f) => { await take(); await writer.addFinalizer(o, f); },
           removeFinalizer: async (o, f) => { await take(); return writer.removeFinalizer(o, f); },
           writeStatus: async (o, st) => { await take(); return writer.writeStatus(o, st); },
         },

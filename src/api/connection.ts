@@ -10,66 +10,60 @@ export const CLUSTER_MILVUS_CONNECTION = { kind: 'ClusterMilvusConnection', plur
 export const CONNECTION_FINALIZER = 'index.milvus.io/connection-in-use';
 
 const SECRET_NAME = { minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
+const secretName = () => Type.String({ ...SECRET_NAME, description: 'Name of the Secret.' });
+const secretNamespace = () => Type.String({ ...SECRET_NAME, description: 'Namespace of the Secret.' });
+const caKey = () => Type.Optional(Type.String({ minLength: 1, maxLength: 253, default: 'ca.crt', description: 'Key holding the PEM CA bundle.' }));
 
-function secretRef(cluster: boolean, withKey: boolean) {
-  const props = {
-    name: Type.String({ ...SECRET_NAME, description: 'Name of the Secret.' }),
-    ...(cluster ? { namespace: Type.String({ ...SECRET_NAME, description: 'Namespace of the Secret.' }) } : {}),
-    ...(withKey ? { key: Type.Optional(Type.String({ minLength: 1, maxLength: 253, default: 'ca.crt', description: 'Key holding the PEM CA bundle.' })) } : {}),
-  };
-  return Type.Object(props);
-}
+const COMMON = {
+  uri: Type.String({ minLength: 1, maxLength: 2048, description: 'Milvus address: host:port, http://host:port, or https://host:port (TLS).' }),
+  database: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'default', description: 'Database for MilvusIndexes that name none.' })),
+  timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30, description: 'Deadline of each Milvus request.' })),
+  maxConcurrentRequests: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'At most this many Milvus requests in flight through this connection.' })),
+};
+const TLS_DESCRIPTION = { description: 'TLS settings.' };
+const tlsEnabled = () => Type.Boolean({ description: 'Use TLS (also implied by an https:// uri).' });
+const serverName = () => Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'Server name to verify in the certificate (SNI), when it differs from the uri host.' }));
+const CA_DESCRIPTION = { description: 'CA bundle to verify the server; default: the system roots.' };
 
-function connectionSpec(cluster: boolean) {
-  return Type.Object(
-    {
-      uri: Type.String({ minLength: 1, maxLength: 2048, description: 'Milvus address: host:port, http://host:port, or https://host:port (TLS).' }),
-      database: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'default', description: 'Database for MilvusIndexes that name none.' })),
-      credentialsSecretRef: Type.Optional(Type.Object(
-        { ...secretRef(cluster, false).properties },
-        { description: cluster ? 'Secret with key `token`, or keys `username` and `password`.' : 'Secret in the same namespace with key `token`, or keys `username` and `password`.' },
-      )),
-      tls: Type.Optional(Type.Object(
-        {
-          enabled: Type.Boolean({ description: 'Use TLS (also implied by an https:// uri).' }),
-          caSecretRef: Type.Optional(Type.Object({ ...secretRef(cluster, true).properties }, { description: 'CA bundle to verify the server; default: the system roots.' })),
-          serverName: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'Server name to verify in the certificate (SNI), when it differs from the uri host.' })),
-        },
-        { description: 'TLS settings.' },
-      )),
-      timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30, description: 'Deadline of each Milvus request.' })),
-      maxConcurrentRequests: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'At most this many Milvus requests in flight through this connection.' })),
-      ...(cluster
-        ? {
-            allowedNamespaces: Type.Optional(Type.Object(
-              {
-                from: StringEnum(['All', 'Selector'] as const, { default: 'All', description: 'All: every namespace may use it. Selector: namespaces whose labels match selector.' }),
-                selector: Type.Optional(Type.Object(
-                  {
-                    matchLabels: Type.Optional(StringMap<string>({ type: 'string' }, { description: 'Labels a namespace must have.' })),
-                    matchExpressions: Type.Optional(Type.Array(Type.Object({
-                      key: Type.String(),
-                      operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const),
-                      values: Type.Optional(Type.Array(Type.String())),
-                    }))),
-                  },
-                  { description: 'A label selector on namespaces.' },
-                )),
-              },
-              {
-                description: 'Which namespaces may use this connection.',
-                'x-kubernetes-validations': [{ rule: "self.from != 'Selector' || has(self.selector)", message: 'allowedNamespaces.selector is required when from is Selector' }],
-              },
-            )),
-          }
-        : {}),
-    },
-    { description: cluster ? 'A Milvus server usable from the namespaces allowedNamespaces selects.' : 'A Milvus server usable by MilvusIndexes of this namespace.' },
-  );
-}
+const LabelSelectorSchema = Type.Object(
+  {
+    matchLabels: Type.Optional(StringMap<string>({ type: 'string' }, { description: 'Labels a namespace must have.' })),
+    matchExpressions: Type.Optional(Type.Array(Type.Object({
+      key: Type.String(),
+      operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const),
+      values: Type.Optional(Type.Array(Type.String())),
+    }))),
+  },
+  { description: 'A label selector on namespaces.' },
+);
 
-export const MilvusConnectionSpecSchema = connectionSpec(false);
-export const ClusterMilvusConnectionSpecSchema = connectionSpec(true);
+export const MilvusConnectionSpecSchema = Type.Object(
+  {
+    ...COMMON,
+    credentialsSecretRef: Type.Optional(Type.Object({ name: secretName() }, { description: 'Secret in the same namespace with key `token`, or keys `username` and `password`.' })),
+    tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName() }, TLS_DESCRIPTION)),
+  },
+  { description: 'A Milvus server usable by MilvusIndexes of this namespace.' },
+);
+
+export const ClusterMilvusConnectionSpecSchema = Type.Object(
+  {
+    ...COMMON,
+    credentialsSecretRef: Type.Optional(Type.Object({ name: secretName(), namespace: secretNamespace() }, { description: 'Secret with key `token`, or keys `username` and `password`.' })),
+    tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), namespace: secretNamespace(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName() }, TLS_DESCRIPTION)),
+    allowedNamespaces: Type.Optional(Type.Object(
+      {
+        from: StringEnum(['All', 'Selector'] as const, { default: 'All', description: 'All: every namespace may use it. Selector: namespaces whose labels match selector.' }),
+        selector: Type.Optional(LabelSelectorSchema),
+      },
+      {
+        description: 'Which namespaces may use this connection.',
+        'x-kubernetes-validations': [{ rule: "self.from != 'Selector' || has(self.selector)", message: 'allowedNamespaces.selector is required when from is Selector' }],
+      },
+    )),
+  },
+  { description: 'A Milvus server usable from the namespaces allowedNamespaces selects.' },
+);
 export type MilvusConnectionSpec = Static<typeof MilvusConnectionSpecSchema>;
 export type ClusterMilvusConnectionSpec = Static<typeof ClusterMilvusConnectionSpecSchema>;
 

@@ -6,7 +6,8 @@ export type { KubeWriteMetrics };
 
 /** Writes to MilvusIndex objects. Every write is guarded against a stale view (409/422 on conflict). */
 export interface MilvusIndexWriter {
-  addFinalizer(obj: MilvusIndex): Promise<void>;
+  /** Adds our finalizer; returns the new resourceVersion (undefined when it was already there or the object is gone). */
+  addFinalizer(obj: MilvusIndex): Promise<string | undefined>;
   /** Removes our finalizer; an object already gone is success. */
   removeFinalizer(obj: MilvusIndex): Promise<void>;
   /** Replaces `.status` if the object is still at `obj`'s resourceVersion; returns the new resourceVersion. */
@@ -19,7 +20,7 @@ export class KubeMilvusIndexWriter implements MilvusIndexWriter {
     this.writer = new CustomObjectWriter(kc, { group: GROUP, version: VERSION, plural: MILVUS_INDEX.plural, namespaced: true }, metrics);
   }
 
-  addFinalizer(obj: MilvusIndex): Promise<void> {
+  addFinalizer(obj: MilvusIndex): Promise<string | undefined> {
     return this.writer.addFinalizer(obj, FINALIZER);
   }
 

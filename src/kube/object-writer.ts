@@ -30,14 +30,16 @@ export class CustomObjectWriter<T extends WritableObject, S> {
     this.api = kc.makeApiClient(CustomObjectsApi);
   }
 
-  async addFinalizer(obj: T, finalizer: string): Promise<void> {
+  /** Adds `finalizer`; returns the new resourceVersion (undefined when it was already there). */
+  async addFinalizer(obj: T, finalizer: string): Promise<string | undefined> {
     const current = obj.metadata.finalizers;
-    if (current?.includes(finalizer)) return;
+    if (current?.includes(finalizer)) return undefined;
     const body = current === undefined
       ? [{ op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [finalizer] }]
       : [{ op: 'test', path: '/metadata/finalizers', value: current }, { op: 'add', path: '/metadata/finalizers/-', value: finalizer }];
     this.metrics.kubeWrite('finalizer');
-    await this.patch(obj, body, false);
+    const res = (await this.patch(obj, body, false)) as WritableObject;
+    return res.metadata.resourceVersion;
   }
 
   /** Removes `finalizer`; an object already gone is success. */

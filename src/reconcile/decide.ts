@@ -17,6 +17,8 @@ export const BUILD_POLL_MS = 5_000;
 const NONE: RequeueDecision = { kind: 'None' };
 const POLL: RequeueDecision = { kind: 'After', ms: BUILD_POLL_MS };
 const SOON: RequeueDecision = { kind: 'After', ms: 200 };
+/** Right after a Milvus write: observe its effect at once (Milvus Lite builds inline; real Milvus then polls). */
+const OBSERVE_NOW: RequeueDecision = { kind: 'After', ms: 0 };
 
 type Observed = Extract<Observation['milvus'], { kind: 'Observed' }>;
 
@@ -162,7 +164,7 @@ function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: 
       writeStatusFirst: true,
       events,
       metrics: drift ? ['DriftRepaired'] : [],
-      requeue: SOON,
+      requeue: OBSERVE_NOW,
     });
   }
 
@@ -206,7 +208,7 @@ function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: 
       status: status({ summary: progressing('Building', `Recreating index "${idx.indexName}": ${formatDiff(diff)}.`), index: idx, ownership: 'Created', pendingOperation: op }),
       writeStatusFirst: true,
       events: [...events, ...(loaded ? [releasedEvent(spec.collectionName, idx.indexName)] : []), { type: 'Normal', reason: 'IndexDropped', message: `Dropped index "${idx.indexName}" to recreate it with the new definition.` }],
-      requeue: SOON,
+      requeue: OBSERVE_NOW,
     });
   }
 
@@ -235,7 +237,7 @@ function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: 
       status: status({ summary: progressing('Building', `Applying index properties ${Object.keys(props).join(', ')}.`), index: idx, ownership, pendingOperation: op }),
       writeStatusFirst: true,
       events: [...events, ...(loaded ? [releasedEvent(spec.collectionName, idx.indexName)] : [])],
-      requeue: SOON,
+      requeue: OBSERVE_NOW,
     });
   }
 

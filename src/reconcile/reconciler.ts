@@ -1,4 +1,4 @@
-import { API_VERSION, type MilvusIndex } from '../api/milvusindex.js';
+import { API_VERSION, FINALIZER, type MilvusIndex } from '../api/milvusindex.js';
 import type { KeyedMutex } from '../controller/keyed-mutex.js';
 import type { ObjectStore, RequeueDecision } from '../controller/types.js';
 import type { EventRecorder } from '../kube/events.js';
@@ -62,6 +62,13 @@ export class MilvusIndexReconciler {
     // Re-read inside the lock: another reconcile on this collection may just have changed it.
     const resource = this.deps.store.get(key);
     if (!resource) return { kind: 'None' };
+    const result = await this.pass(key, resource);
+    // Adding the finalizer is a pass of its own (nothing is created before it is stored); the next
+    // pass follows at once with the patched object instead of waiting for the watch to return it.
+    return typeof result === 'object' && 'continueWith' in result ? this.pass(key, result.continueWith) as Promise<RequeueDecision> : result;
+  }
+
+  private async pass(key: string, resource: MilvusIndex): Promise<RequeueDecision | { continueWith: MilvusIndex }> {
     const { observation, api } = await observe(resource, this.deps);
     const plan = decide(observation, this.deps.now());
     const log = { key, generation: resource.metadata.generation, resourceVersion: resource.metadata.resourceVersion };
@@ -76,6 +83,15 @@ export class MilvusIndexReconciler {
       return this.kubeFailure(key, e);
     }
 
+    if (plan.actions.length === 1 && plan.actions[0]!.type === 'AddFinalizer') {
+      try {
+        const rv = await this.deps.writer.addFinalizer(current);
+        if (!rv) return { kind: 'None' };
+        return { continueWith: { ...current, metadata: { ...current.metadata, resourceVersion: rv, finalizers: [...(current.metadata.finalizers ?? []), FINALIZER] } } };
+      } catch (e) {
+        return this.kubeFailure(key, e);
+      }
+    }
     for (const action of plan.actions) {
       try {
         await this.perform(action, current, api, observation.database);
@@ -127,7 +143,7 @@ export class MilvusIndexReconciler {
   private async perform(action: Action, obj: MilvusIndex, api: MilvusIndexApi | undefined, db: string): Promise<void> {
     const spec = obj.spec;
     switch (action.type) {
-      case 'AddFinalizer': return this.deps.writer.addFinalizer(obj);
+      case 'AddFinalizer': { await this.deps.writer.addFinalizer(obj); return; }
       case 'RemoveFinalizer': return this.deps.writer.removeFinalizer(obj);
       default: break;
     }
