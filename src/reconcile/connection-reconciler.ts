@@ -67,8 +67,9 @@ export class ConnectionReconciler {
     const hasFinalizer = (obj.metadata.finalizers ?? []).includes(CONNECTION_FINALIZER);
     try {
       if (users.length === 0 && hasFinalizer) {
+        // The finalizer change brings the connection back through the watch, with a fresh resourceVersion.
         await d.writer.removeFinalizer(obj, CONNECTION_FINALIZER);
-        if (obj.metadata.deletionTimestamp) return { kind: 'None' };
+        return { kind: 'None' };
       } else if (users.length > 0 && !hasFinalizer && !obj.metadata.deletionTimestamp) {
         await d.writer.addFinalizer(obj, CONNECTION_FINALIZER);
         return { kind: 'None' };
@@ -82,7 +83,7 @@ export class ConnectionReconciler {
     const previous = d.registry.get(connKey);
     const state = await this.verify(obj, connKey, previous);
     d.registry.set(connKey, state);
-    const changed = !previous || previous.ready !== state.ready || fingerprint(previous.target) !== fingerprint(state.target);
+    const changed = !previous || previous.ready !== state.ready || previous.reason !== state.reason || fingerprint(previous.target) !== fingerprint(state.target);
     if (changed) d.onChanged(connKey);
 
     const summary: Summary = state.ready

@@ -100,6 +100,7 @@ export class MilvusIndexReconciler {
           this.deps.log.warn({ ...log, action: action.type }, e.message);
           return { kind: 'Backoff' };
         }
+        if (action.type === 'RemoveFinalizer' || action.type === 'AddFinalizer') return this.kubeFailure(key, e);
         const failure = classifyFailure(action, e);
         if (failure.kind === 'Conflict') {
           this.deps.log.debug({ ...log, action: action.type }, 'write conflict; retrying with a fresh view');

@@ -37,8 +37,7 @@ class MilvusConnectionBuilder {
       apiVersion: 'index.milvus.io/v1alpha1',
       kind: 'MilvusConnection',
       metadata: { name, namespace, uid: `uid-conn-${namespace}-${name}`, generation: 1, resourceVersion: '10', creationTimestamp: EARLIER },
-      // The TypeBox static type of the spec is looser than the schema (conditional spread): cast.
-      spec: { uri: PROD_URI } as MilvusConnectionSpec,
+      spec: { uri: PROD_URI },
     };
   }
   spec(patch: Partial<MilvusConnectionSpec>): this { this.obj.spec = { ...this.obj.spec, ...patch }; return this; }
@@ -52,11 +51,11 @@ class ClusterConnectionBuilder {
       apiVersion: 'index.milvus.io/v1alpha1',
       kind: 'ClusterMilvusConnection',
       metadata: { name, uid: `uid-cconn-${name}`, generation: 1, resourceVersion: '20', creationTimestamp: EARLIER },
-      spec: { uri: SHARED_URI, database: 'analytics' } as ClusterMilvusConnectionSpec,
+      spec: { uri: SHARED_URI, database: 'analytics' },
     };
   }
   spec(patch: Partial<ClusterMilvusConnectionSpec>): this { this.obj.spec = { ...this.obj.spec, ...patch }; return this; }
-  allowAll(): this { return this.spec({ allowedNamespaces: { from: 'All' } } as Partial<ClusterMilvusConnectionSpec>); }
+  allowAll(): this { return this.spec({ allowedNamespaces: { from: 'All' } }); }
   allowSelector(selector: LabelSelector): this { return this.spec({ allowedNamespaces: { from: 'Selector', selector } }); }
   build(): ClusterMilvusConnection { return structuredClone(this.obj); }
 }
