@@ -104,7 +104,7 @@ function decideLive(obs: Observation, now: Date): Plan {
     return pausedPlan(plan({ status: status({ summary: stalled('Conflict', message), ownership: null }), events: [warn('Conflict', message)], requeue: { kind: 'CappedBackoff' } }));
   }
 
-  return pausedPlan(decideIndex(obs, m, field.dataType, now));
+  return pausedPlan(decideIndex(obs, m, now));
 }
 
 /** The oldest non-deleting claimant other than this resource, if it is older than us. */
@@ -116,7 +116,7 @@ function ownerOf(obs: Observation): PeerClaim | undefined {
   return winner.uid === me.uid ? undefined : winner;
 }
 
-function decideIndex(obs: Observation, m: Observed, fieldDataType: string, now: Date): Plan {
+function decideIndex(obs: Observation, m: Observed, now: Date): Plan {
   const r = obs.resource;
   const spec = r.spec;
   const prev = r.status ?? {};

@@ -10,7 +10,6 @@ import { statusEqual } from './conditions.js';
 import type { ConnectionResolver } from './connections.js';
 import { decide, decideFailure } from './decide.js';
 import { collectionOf, observe } from './observe.js';
-import type { Observation } from './observation.js';
 import type { Action, ActionFailure, EventSpec, MetricMark, Plan } from './plan.js';
 
 export interface ReconcileLogger {
@@ -108,13 +107,13 @@ export class MilvusIndexReconciler {
         }
         this.deps.log.warn({ ...log, action: action.type, errorKind: failure.kind, error: failure.message }, 'action failed');
         const recovery = decideFailure({ ...observation, resource: current }, failure, this.deps.now());
-        return this.finish(key, current, recovery, observation);
+        return this.finish(key, current, recovery);
       }
     }
-    return this.finish(key, current, plan, observation);
+    return this.finish(key, current, plan);
   }
 
-  private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation): Promise<RequeueDecision> {
+  private async finish(key: string, current: MilvusIndex, plan: Plan): Promise<RequeueDecision> {
     const removing = plan.actions.some((a) => a.type === 'RemoveFinalizer');
     try {
       if (plan.status && !removing && !statusEqual(plan.status, current.status)) {
@@ -123,7 +122,7 @@ export class MilvusIndexReconciler {
     } catch (e) {
       return this.kubeFailure(key, e);
     }
-    for (const ev of plan.events) await this.emit(current, ev, observation);
+    for (const ev of plan.events) await this.emit(current, ev);
     for (const m of plan.metrics) this.deps.metrics.mark(m, current);
     const idx = plan.status?.index;
     this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);
@@ -165,7 +164,7 @@ export class MilvusIndexReconciler {
     }
   }
 
-  private async emit(obj: MilvusIndex, ev: EventSpec, observation: Observation): Promise<void> {
+  private async emit(obj: MilvusIndex, ev: EventSpec): Promise<void> {
     const targets = [obj];
     if (ev.collectionWide) {
       const collection = collectionOf(obj, this.deps.connections);
@@ -173,7 +172,6 @@ export class MilvusIndexReconciler {
         if (other.metadata.uid !== obj.metadata.uid && collectionOf(other, this.deps.connections) === collection) targets.push(other);
       }
     }
-    void observation;
     for (const t of targets) {
       await this.deps.events.emit({ apiVersion: API_VERSION, kind: 'MilvusIndex', metadata: t.metadata }, { type: ev.type, reason: ev.reason, message: ev.message });
     }

@@ -38,7 +38,6 @@ describe(`Milvus connections ${SERVERS}`, () => {
         : await objects.getClusterCustomObject({ ...GROUP, plural: 'clustermilvusconnections', name })) as { metadata: { finalizers?: string[]; generation: number }; status?: { conditions?: { type: string; status: string; reason: string; message: string; observedGeneration?: number }[]; serverVersion?: string; usedBy?: number } };
       return o;
     } catch (e) {
-      if (process.env.DEBUG_CONN) console.error('connectionStatus', e);
       if ((e as { code?: number }).code === 404) return undefined;
       throw e;
     }
