@@ -47,6 +47,17 @@ export async function milvusWrites(metrics: OperatorMetrics): Promise<number> {
   return n;
 }
 
+/**
+ * Milvus writes the operator made on one collection, from its 'milvus write' log lines. Unlike the
+ * process-wide metric, writes for other tests' collections (resyncs, reloads) do not count.
+ */
+export function milvusWritesOn(op: TestOperator, collection: string): number {
+  return op.logs.filter((l) => {
+    if (!l.includes('"msg":"milvus write"')) return false;
+    return (JSON.parse(l) as { collection?: string }).collection === collection;
+  }).length;
+}
+
 export async function kubeWrites(metrics: OperatorMetrics, kind: 'status' | 'finalizer' | 'event'): Promise<number> {
   const m = await metrics.kubeWrites.get();
   return m.values.filter((v) => v.labels.kind === kind).reduce((s, v) => s + v.value, 0);
