@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FINALIZER, type MilvusIndex } from '../../src/api/milvusindex.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, createIndexDirectly, describeIndexes, dropIndexDirectly, sdkClient, uniqueCollection } from '../support/milvus.js';
-import { conditionOf, milvusCalls, MilvusIndexes, milvusWrites, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
+import { conditionOf, milvusCalls, MilvusIndexes, milvusWritesOn, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
 
 const SERVERS = '[kube-apiserver + milvus 2.3 standalone]';
 
@@ -146,11 +146,11 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
     const c = uniqueCollection('adopt');
     await createCollection(client, c);
     await createIndexDirectly(client, c, 'vec', 'HNSW', 'COSINE', { M: 16, efConstruction: 64 });
-    const before = await milvusWrites(op.metrics);
+    const before = milvusWritesOn(op, c);
     await mis.create({ name: 'adopt', spec: hnsw(c) });
     const r = await mis.waitForReady('adopt');
     expect(r?.status?.ownership).toBe('Adopted');
-    expect(await milvusWrites(op.metrics)).toBe(before);
+    expect(milvusWritesOn(op, c)).toBe(before);
     expect((await mis.events('adopt')).map((e) => e.reason)).toContain('IndexAdopted');
   });
 
@@ -248,12 +248,12 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
     await createCollection(client, c);
     await mis.create({ name: 'reject', spec: hnsw(c) });
     await mis.waitForReady('reject');
-    const before = await milvusWrites(op.metrics);
+    const before = milvusWritesOn(op, c);
     await mis.mergePatch('reject', { spec: { params: { M: 32 } } });
     const r = await mis.waitForReady('reject', 'False', 'ImmutableChange');
     expect(readyOf(r)?.message).toContain('params.M: Milvus has 16, spec wants 32');
     expect(readyOf(r)?.message).toContain('updatePolicy: Recreate');
-    expect(await milvusWrites(op.metrics)).toBe(before);
+    expect(milvusWritesOn(op, c)).toBe(before);
     expect(await describeIndexes(client, c)).toHaveLength(1);
   });
 
@@ -323,11 +323,11 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
   it(`paused: observes only, no Milvus writes, Ready message starts with "Paused:" ${SERVERS}`, async () => {
     const c = uniqueCollection('paused');
     await createCollection(client, c);
-    const before = await milvusWrites(op.metrics);
+    const before = milvusWritesOn(op, c);
     await mis.create({ name: 'paused', annotations: { 'index.milvus.io/paused': 'true' }, spec: hnsw(c) });
     const r = await mis.waitFor('paused', (x) => (readyOf(x)?.message ?? '').startsWith('Paused:'), 'reported as paused');
     expect(r?.metadata.finalizers).toContain(FINALIZER);
-    expect(await milvusWrites(op.metrics)).toBe(before);
+    expect(milvusWritesOn(op, c)).toBe(before);
     expect(await describeIndexes(client, c)).toEqual([]);
     await mis.mergePatch('paused', { metadata: { annotations: { 'index.milvus.io/paused': null } } });
     await mis.waitForReady('paused');
@@ -427,13 +427,13 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
   it(`stalls an out-of-range param as InvalidSpec with zero Milvus writes ${SERVERS}`, async () => {
     const c = uniqueCollection('badm');
     await createCollection(client, c);
-    const before = await milvusWrites(op.metrics);
+    const before = milvusWritesOn(op, c);
     await mis.create({ name: 'badm', spec: hnsw(c, { params: { M: 1 } }) });
     const r = await mis.waitForReady('badm', 'False', 'InvalidSpec');
     expect(readyOf(r)?.message).toContain('params.M of HNSW must be between 2 and 2048, got 1');
     expect(conditionOf(r, 'Stalled')).toBe('True');
     expect(conditionOf(r, 'Reconciling')).toBe('False');
-    expect(await milvusWrites(op.metrics)).toBe(before);
+    expect(milvusWritesOn(op, c)).toBe(before);
     expect(await describeIndexes(client, c)).toEqual([]);
     // Fixing the spec clears it (with efConstruction: Milvus 2.3 has no default for it, see above).
     await mis.mergePatch('badm', { spec: { params: { M: 16, efConstruction: 64 } } });
@@ -443,10 +443,10 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
   it(`stalls an index type that does not fit the field type as InvalidSpec with zero writes ${SERVERS}`, async () => {
     const c = uniqueCollection('badtype');
     await createCollection(client, c);
-    const before = await milvusWrites(op.metrics);
+    const before = milvusWritesOn(op, c);
     await mis.create({ name: 'badtype', spec: { collectionName: c, fieldName: 'title', indexType: 'HNSW', metricType: 'L2' } });
     const r = await mis.waitForReady('badtype', 'False', 'InvalidSpec');
     expect(readyOf(r)?.message).toContain('cannot index field "title" of type VarChar');
-    expect(await milvusWrites(op.metrics)).toBe(before);
+    expect(milvusWritesOn(op, c)).toBe(before);
   });
 });
