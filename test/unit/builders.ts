@@ -1,10 +1,11 @@
+import { indexStatus } from '../../src/reconcile/decide.js';
 // Test-only builders (rule 9: builders instead of object literals). Every builder starts from a
 // valid, ordinary default — a live MilvusIndex with our finalizer on docs.embedding (HNSW/COSINE,
 // M 16, efConstruction 200) against the default connection — and each method changes one thing.
 import type { Condition } from '../../src/api/conditions.js';
 import {
   ANNOTATION_PAUSED, ANNOTATION_SKIP_DROP, API_VERSION, FINALIZER,
-  type IndexStatus, type MilvusIndex, type MilvusIndexSpec, type MilvusIndexStatus, type ObjectMeta, type PendingOperation,
+  type MilvusIndex, type MilvusIndexSpec, type MilvusIndexStatus, type ObjectMeta, type PendingOperation,
 } from '../../src/api/milvusindex.js';
 import type { FieldInfo, IndexState, LoadState, ObservedIndex } from '../../src/milvus/types.js';
 import type { ConnectionObservation, MilvusObservation, Observation, PeerClaim } from '../../src/reconcile/observation.js';
@@ -138,18 +139,8 @@ export function aCondition(type: string, status: Condition['status'], patch: Par
   return { type, status, reason: 'SomeReason', message: 'Some message.', lastTransitionTime: EARLIER, observedGeneration: 1, ...patch };
 }
 
-export function toIndexStatus(idx: ObservedIndex): IndexStatus {
-  return {
-    name: idx.indexName,
-    id: idx.indexId,
-    state: idx.state,
-    indexedRows: idx.indexedRows,
-    totalRows: idx.totalRows,
-    pendingIndexRows: idx.pendingIndexRows,
-    progress: idx.totalRows === 0 ? '100%' : `${Math.floor((idx.indexedRows / idx.totalRows) * 100)}%`,
-    ...(idx.failReason ? { failReason: idx.failReason } : {}),
-  };
-}
+/** The status.index decide() writes for an observed index (the real function, not a copy). */
+export const toIndexStatus = indexStatus;
 
 // ---------------------------------------------------------------------------------------------
 // ObservedIndex (what describeIndex reports, normalised)

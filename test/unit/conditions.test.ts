@@ -190,3 +190,19 @@ describe('statusEqual', () => {
     expect(statusEqual(given.b, given.a), `${name} (swapped): ${reason}`).toBe(want);
   });
 });
+
+describe('status.index from an observed index', () => {
+  it.each([
+    { name: 'empty and finished', given: anIndex().build(), patch: { totalRows: 0, indexedRows: 0, state: 'Finished' as const }, want: '100%' },
+    { name: 'empty, not built yet', given: anIndex().build(), patch: { totalRows: 0, indexedRows: 0, state: 'InProgress' as const }, want: '0%' },
+    { name: 'partly built rounds down', given: anIndex().build(), patch: { totalRows: 1000, indexedRows: 999, state: 'InProgress' as const }, want: '99%' },
+    { name: 'one percent', given: anIndex().build(), patch: { totalRows: 1000, indexedRows: 10, state: 'InProgress' as const }, want: '1%' },
+  ])('$name: progress $want', ({ given, patch, want }) => {
+    expect(toIndexStatus({ ...given, ...patch }).progress).toBe(want);
+  });
+
+  it('carries failReason only when Milvus gave one', () => {
+    expect(toIndexStatus({ ...anIndex().build(), failReason: '' })).not.toHaveProperty('failReason');
+    expect(toIndexStatus({ ...anIndex().build(), state: 'Failed', failReason: 'segment 7: oom' }).failReason).toBe('segment 7: oom');
+  });
+});
