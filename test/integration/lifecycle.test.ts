@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FINALIZER } from '../../src/api/milvusindex.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, createIndexDirectly, describeIndexes, dropIndexDirectly, sdkClient, uniqueCollection } from '../support/milvus.js';
-import { conditionOf, MilvusIndexes, milvusWritesOn, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
+import { conditionOf, MilvusIndexes, milvusWriteActions, milvusWritesOn, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
 
 const SERVERS = '[kube-apiserver + milvus-lite]';
 
@@ -222,8 +222,7 @@ describe(`MilvusIndex lifecycle ${SERVERS}`, () => {
     const r = await mis.waitFor('props', (x) => x?.status?.pendingOperation === undefined, 'done with the attempt');
     expect(conditionOf(r, 'Stalled')).toBe('True');
     expect((await client.getLoadState({ collection_name: c })).state).toBe('LoadStateLoaded');
-    const writes = op.logs.filter((l) => l.includes('"msg":"milvus write"') && l.includes(`"collection":"${c}"`)).map((l) => (JSON.parse(l) as { action: string }).action);
-    expect(writes).toEqual(['CreateIndex', 'ReleaseCollection', 'AlterProperties', 'LoadCollection']);
+    expect(milvusWriteActions(op, c)).toEqual(['CreateIndex', 'ReleaseCollection', 'AlterProperties', 'LoadCollection']);
     expect(readyOf(r)?.message).toMatch(/alter properties/);
     expect(await describeIndexes(client, c)).toHaveLength(1);
   });

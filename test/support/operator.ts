@@ -40,22 +40,20 @@ export async function milvusCalls(metrics: OperatorMetrics, method: string, outc
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-/** Number of Milvus writes (create, drop, alter, release, load). */
-export async function milvusWrites(metrics: OperatorMetrics): Promise<number> {
-  let n = 0;
-  for (const method of ['createIndex', 'dropIndex', 'alterIndexProperties', 'releaseCollection', 'loadCollection']) n += await milvusCalls(metrics, method);
-  return n;
+/**
+ * The Milvus writes (action names, in order) the operator made on one collection, from its
+ * 'milvus write' log lines. Unlike the process-wide metric, other tests' collections do not count.
+ */
+export function milvusWriteActions(op: TestOperator, collection: string): string[] {
+  return op.logs
+    .filter((l) => l.includes('"msg":"milvus write"'))
+    .map((l) => JSON.parse(l) as { collection?: string; action: string })
+    .filter((w) => w.collection === collection)
+    .map((w) => w.action);
 }
 
-/**
- * Milvus writes the operator made on one collection, from its 'milvus write' log lines. Unlike the
- * process-wide metric, writes for other tests' collections (resyncs, reloads) do not count.
- */
 export function milvusWritesOn(op: TestOperator, collection: string): number {
-  return op.logs.filter((l) => {
-    if (!l.includes('"msg":"milvus write"')) return false;
-    return (JSON.parse(l) as { collection?: string }).collection === collection;
-  }).length;
+  return milvusWriteActions(op, collection).length;
 }
 
 export async function kubeWrites(metrics: OperatorMetrics, kind: 'status' | 'finalizer' | 'event'): Promise<number> {
