@@ -25,6 +25,7 @@ import { startHealthServer, startMetricsServer, type RunningServer } from './obs
 import type { OperatorMetrics } from './observability/metrics.js';
 import { DefaultConnectionResolver } from './reconcile/connections.js';
 import { MilvusIndexReconciler } from './reconcile/reconciler.js';
+import type { MilvusWriteObserver } from './reconcile/write-observer.js';
 import { resourceKey } from './reconcile/observe.js';
 
 export interface OperatorDeps {
@@ -38,6 +39,8 @@ export interface OperatorDeps {
   onLeadershipLost?: (reason: string) => void;
   /** Leader election identity; default hostname + '_' + random suffix. */
   identity?: string;
+  /** Told of every Milvus write (tests, benchmarks). */
+  milvusWrites?: MilvusWriteObserver;
 }
 
 /** The default connection from flags/environment, or undefined without --milvus-uri. */
@@ -122,6 +125,7 @@ export class Operator {
       log: log.child({ controller: controllerName }),
       metrics,
       mayWrite: () => this.elector?.isLeader() ?? true,
+      ...(deps.milvusWrites ? { milvusWrites: deps.milvusWrites } : {}),
     });
     const queueName = controllerName;
     const queue = new WorkQueue({

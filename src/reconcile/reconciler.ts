@@ -11,6 +11,7 @@ import type { ConnectionResolver } from './connections.js';
 import { decide, decideFailure } from './decide.js';
 import { collectionOf, observe } from './observe.js';
 import type { Action, ActionFailure, EventSpec, MetricMark, Plan } from './plan.js';
+import type { MilvusWriteObserver, MilvusWrite } from './write-observer.js';
 
 export interface ReconcileLogger {
   debug(obj: object, msg: string): void;
@@ -41,6 +42,8 @@ export interface ReconcilerDeps {
    * the write is skipped and the key backs off (the process is about to stop). Default: always.
    */
   mayWrite?: () => boolean;
+  /** Told of every Milvus write (tests, benchmarks). */
+  milvusWrites?: MilvusWriteObserver;
 }
 
 /**
@@ -151,6 +154,18 @@ export class MilvusIndexReconciler {
     if (this.deps.mayWrite && !this.deps.mayWrite()) throw new NotLeaderError(`leadership not confirmed (lost, or the Lease renewal is overdue): skipped ${action.type}`);
     // One info line per Milvus write, so tests and operators can count what was done.
     this.deps.log.info({ action: action.type, key: `${obj.metadata.namespace}/${obj.metadata.name}`, collection: spec.collectionName }, 'milvus write');
+    const write: Omit<MilvusWrite, 'outcome'> = { action: action.type, namespace: obj.metadata.namespace, name: obj.metadata.name, database: db, collection: spec.collectionName };
+    try {
+      await this.performMilvus(action, spec.collectionName, api, db);
+      this.deps.milvusWrites?.written({ ...write, outcome: 'ok' });
+    } catch (e) {
+      this.deps.milvusWrites?.written({ ...write, outcome: 'error' });
+      throw e;
+    }
+  }
+
+  private async performMilvus(action: Exclude<Action, { type: 'AddFinalizer' | 'RemoveFinalizer' }>, collection: string, api: MilvusIndexApi, db: string): Promise<void> {
+    const spec = { collectionName: collection };
     switch (action.type) {
       case 'CreateIndex': return api.createIndex(action.request);
       case 'DropIndex': return api.dropIndex(db, spec.collectionName, action.fieldName, action.indexName);
