@@ -29,6 +29,7 @@ export interface OperatorConfig {
   kubeQps: number;
   kubeBurst: number;
   shutdownTimeoutMs: number;
+  clusterConnections: boolean;
 }
 
 type Kind = 'string' | 'int' | 'duration' | 'bool' | 'list' | 'level';
@@ -67,6 +68,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'defaultConnectionNamespaces', flag: 'default-connection-namespaces', env: 'MIO_DEFAULT_CONNECTION_NAMESPACES', kind: 'list', default: '', help: 'Comma-separated namespaces allowed to use the default connection. Empty: all.' },
   { key: 'kubeQps', flag: 'kube-api-qps', env: 'MIO_KUBE_API_QPS', kind: 'int', default: '20', help: 'Kubernetes API writes per second (sustained).' },
   { key: 'kubeBurst', flag: 'kube-api-burst', env: 'MIO_KUBE_API_BURST', kind: 'int', default: '40', help: 'Kubernetes API writes allowed in a burst.' },
+  { key: 'clusterConnections', flag: 'cluster-connections', env: 'MIO_CLUSTER_CONNECTIONS', kind: 'bool', default: 'true', help: 'Serve ClusterMilvusConnections (needs cluster-wide list/watch on them). false: they are neither watched nor resolved.' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: 'MIO_SHUTDOWN_TIMEOUT', kind: 'duration', default: '30s', help: 'On SIGTERM, how long in-flight reconciles may finish.' },
 ];
 

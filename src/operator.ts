@@ -1,32 +1,36 @@
-import { CoordinationV1Api, CustomObjectsApi, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { CoordinationV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { CLUSTER_MILVUS_CONNECTION, CONNECTION_FINALIZER, MILVUS_CONNECTION, type AnyConnection, type ClusterMilvusConnection, type ConnectionStatus, type MilvusConnection } from './api/connection.js';
-import { CustomObjectWriter } from './kube/object-writer.js';
-import { CachedNamespaceLabels, KubeSecretReader } from './kube/secrets.js';
-import { ConnectionReconciler } from './reconcile/connection-reconciler.js';
-import { ConnectionRegistry, connectionKey } from './reconcile/connection-registry.js';
-import { RefConnectionResolver } from './reconcile/connection-resolver.js';
-import { FINALIZER, GROUP, MILVUS_INDEX, OUR_ANNOTATIONS, VERSION, type MilvusIndex } from './api/milvusindex.js';
+import { FINALIZER, GROUP, OUR_ANNOTATIONS, VERSION, type MilvusIndex } from './api/milvusindex.js';
 import type { OperatorConfig } from './config.js';
+import { systemClock } from './controller/clock.js';
 import { Informer } from './controller/informer.js';
 import { KeyedMutex } from './controller/keyed-mutex.js';
 import { defaultIdentity, LeaderElector, resolveLeaseNamespace } from './controller/leader-election.js';
 import { Controller } from './controller/runner.js';
 import { needsReconcile } from './controller/triggers.js';
 import { WorkQueue } from './controller/workqueue.js';
-import { httpStatus, describeKubeError } from './kube/errors.js';
+import { describeKubeError } from './kube/errors.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
-import { KubeMilvusIndexWriter, type MilvusIndexWriter } from './kube/milvusindex-writer.js';
-import { TokenBucket } from './kube/rate-limiter.js';
+import { KubeMilvusIndexWriter } from './kube/milvusindex-writer.js';
+import { CustomObjectWriter } from './kube/object-writer.js';
+import { throttled, TokenBucket } from './kube/rate-limiter.js';
 import { connectionList, connectionPath, milvusIndexList, milvusIndexPath, secretList, secretsPath, slimMilvusIndex, slimSecret, watchClient } from './kube/resources.js';
+import { CachedNamespaceLabels, KubeSecretReader } from './kube/secrets.js';
+import { Manager } from './manager.js';
 import { MilvusClientPool } from './milvus/pool.js';
 import type { ConnectionTarget } from './milvus/types.js';
+import { startHealthServer, startMetricsServer } from './observability/http-servers.js';
 import type { Logger } from './observability/logger.js';
-import { startHealthServer, startMetricsServer, type RunningServer } from './observability/http-servers.js';
 import type { OperatorMetrics } from './observability/metrics.js';
-import { DefaultConnectionResolver } from './reconcile/connections.js';
+import { ClaimIndex } from './reconcile/claims.js';
+import { ByReferenceConnectionResolver } from './reconcile/connection/by-reference.js';
+import { DefaultConnectionResolver } from './reconcile/connection/default-connection.js';
+import { ConnectionReconciler } from './reconcile/connection/reconciler.js';
+import { ConnectionRegistry } from './reconcile/connection/registry.js';
+import type { ExecuteDeps } from './reconcile/execute.js';
 import { MilvusIndexReconciler } from './reconcile/reconciler.js';
 import type { MilvusWriteObserver } from './reconcile/write-observer.js';
-import { resourceKey } from './reconcile/observe.js';
+import { wireWatches } from './watches.js';
 
 export interface OperatorDeps {
   kc: KubeConfig;
@@ -43,6 +47,9 @@ export interface OperatorDeps {
   milvusWrites?: MilvusWriteObserver;
 }
 
+type ConnectionKind = 'MilvusConnection' | 'ClusterMilvusConnection';
+const SOURCE = { indexes: 'milvusindexes', MilvusConnection: 'milvusconnections', ClusterMilvusConnection: 'clustermilvusconnections', secrets: 'secrets' } as const;
+
 /** The default connection from flags/environment, or undefined without --milvus-uri. */
 export function defaultConnectionTarget(c: OperatorConfig): ConnectionTarget | undefined {
   if (!c.milvusUri) return undefined;
@@ -58,172 +65,163 @@ export function defaultConnectionTarget(c: OperatorConfig): ConnectionTarget | u
 }
 
 /**
- * Wires informer → queue → reconciler and the HTTP endpoints. One instance per process;
- * everything it uses is passed in or built here (no module singletons).
+ * Plain wiring: builds the caches, the controllers and their reconcilers, the watches between
+ * them and the manager that runs them. One instance per process; nothing module-level.
  */
 export class Operator {
-  private readonly informer: Informer<MilvusIndex>;
-  private readonly controller: Controller<MilvusIndex>;
-  /** MilvusConnection and ClusterMilvusConnection controllers; started (and synced) before the index controller. */
-  private readonly connectionControllers: Controller<AnyConnection>[] = [];
-  private readonly secretInformer: Informer<V1Secret> | undefined;
+  private readonly manager: Manager;
   private readonly pool: MilvusClientPool;
-  private servers: RunningServer[] = [];
-  private stopping = false;
-  private crdsPresent = false;
-  private started = false;
-  // --- leader election (--leader-elect) ---
   private readonly elector: LeaderElector | undefined;
-  private leadershipLost = false;
 
   constructor(private readonly config: OperatorConfig, private readonly deps: OperatorDeps) {
-    const { kc, log, metrics } = deps;
-    const controllerName = metrics.controllerName;
-    this.informer = new Informer<MilvusIndex>({
-      path: milvusIndexPath(config.namespace),
-      list: milvusIndexList(kc, config.namespace),
-      watch: watchClient(kc),
-      log: log.child({ informer: 'milvusindexes' }),
-      transform: slimMilvusIndex,
-    });
+    const { log, metrics } = deps;
     this.pool = new MilvusClientPool({
       metrics: { observeRequest: (method, outcome, seconds) => metrics.observeMilvusRequest(method, outcome, seconds) },
       onClientCreated: (key, description, reason) => log.info({ connection: key, target: description, reason }, 'milvus client created'),
     });
-    const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
-    const writer = rateLimitedWriter(new KubeMilvusIndexWriter(kc, metrics), bucket);
-    const recorder = new KubeEventRecorder(kc, metrics, {
-      dedupeWindowMs: 10 * 60_000,
-      now: Date.now,
-      onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event'),
-    });
-    const events: EventRecorder = { emit: async (t, e) => { await bucket.take(); await recorder.emit(t, e); } };
-    const registry = new ConnectionRegistry();
-    const connectionInformer = (kind: 'MilvusConnection' | 'ClusterMilvusConnection') => new Informer<AnyConnection>({
-      path: connectionPath(kind, config.namespace),
-      list: connectionList(kc, kind, config.namespace),
-      watch: watchClient(kc),
-      log: log.child({ informer: kind }),
-    });
-    const namespacedConnections = connectionInformer('MilvusConnection');
-    const clusterConnections = connectionInformer('ClusterMilvusConnection');
-    const connections = new RefConnectionResolver({
-      namespaced: namespacedConnections as unknown as Informer<MilvusConnection>,
-      cluster: clusterConnections as unknown as Informer<ClusterMilvusConnection>,
-      registry,
-      namespaces: new CachedNamespaceLabels(kc),
-      fallback: new DefaultConnectionResolver({ target: defaultConnectionTarget(config), namespaces: config.defaultConnectionNamespaces }),
-    });
-    const reconciler = new MilvusIndexReconciler({
-      store: this.informer,
-      connections,
-      milvus: this.pool,
-      writer,
-      events,
-      collectionLocks: new KeyedMutex(),
-      now: () => new Date(),
-      log: log.child({ controller: controllerName }),
-      metrics,
-      mayWrite: () => this.elector?.isLeader() ?? true,
-      ...(deps.milvusWrites ? { milvusWrites: deps.milvusWrites } : {}),
-    });
-    const queueName = controllerName;
-    const queue = new WorkQueue({
+    this.elector = config.leaderElect ? this.buildElector() : undefined;
+    this.manager = new Manager({
+      log,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      ...(this.elector ? { elector: this.elector } : {}),
       metrics: {
-        depth: (n) => metrics.queueDepth.set({ name: queueName }, n),
-        added: () => metrics.queueAdds.inc({ name: queueName }),
-        queueLatency: (s) => metrics.queueLatency.observe({ name: queueName }, s),
-        workDuration: (s) => metrics.workDuration.observe({ name: queueName }, s),
-        retried: () => metrics.queueRetries.inc({ name: queueName }),
+        sourceAvailable: (source, ok) => metrics.sourceAvailable.set({ source }, ok ? 1 : 0),
+        isLeader: (leading) => metrics.isLeader.set({ name: config.leaderElectionId }, leading ? 1 : 0),
       },
+      servers: [
+        () => startMetricsServer(config.metricsBindAddress, metrics.registry),
+        () => startHealthServer(config.healthProbeBindAddress, {
+          healthy: () => !this.leadershipLost,
+          ready: () => { const r = this.manager.readiness(); return r.ok ? { ok: true } : { ok: false, reason: r.reason ?? 'not ready' }; },
+        }),
+      ],
     });
-    metrics.maxWorkers.set({ controller: controllerName }, config.concurrency);
-    this.controller = new Controller<MilvusIndex>({
-      name: controllerName,
-      source: this.informer,
-      reconcile: reconciler.reconcile,
-      log: log.child({ controller: controllerName }),
-      concurrency: config.concurrency,
-      resyncPeriodMs: config.resyncPeriodMs,
-      updateFilter: (o, n) => needsReconcile(o, n, OUR_ANNOTATIONS, FINALIZER),
-      queue,
-      metrics: {
-        reconciled: (result) => metrics.reconcileTotal.inc({ controller: controllerName, result }),
-        reconcileError: () => metrics.reconcileErrors.inc({ controller: controllerName }),
-        reconcileDuration: (s) => metrics.reconcileTime.observe({ controller: controllerName }, s),
-        activeWorkers: (n) => metrics.activeWorkers.set({ controller: controllerName }, n),
-      },
-    });
-    // A deleted or deleting resource may hand its index over to a peer claiming the same index:
-    // wake every resource of the same collection. Its connection re-counts its users (finalizer).
-    this.informer.addEventHandler({
-      onAdd: (obj) => this.wakeConnection(obj),
-      onDelete: (obj) => { this.wakeCollection(obj); this.wakeConnection(obj); },
-      onUpdate: (o, n) => { if (!o.metadata.deletionTimestamp && n.metadata.deletionTimestamp) { this.wakeCollection(n); this.wakeConnection(n); } },
-    });
-    this.namespacedConnections = namespacedConnections;
-    this.clusterConnections = clusterConnections;
-    this.setUpConnectionControllers(kc, config, { registry, bucket });
-    // Secrets are watched only in single-namespace mode (a namespaced Role may grant it); cluster-wide,
-    // they are re-read with `get` on every connection reconcile (resync).
-    this.secretInformer = config.namespace
-      ? new Informer<V1Secret>({ path: secretsPath(config.namespace), list: secretList(kc, config.namespace), watch: watchClient(kc), log: log.child({ informer: 'secrets' }), transform: slimSecret })
-      : undefined;
-    this.secretInformer?.addEventHandler({
-      onAdd: (s) => this.wakeConnectionsOfSecret(s),
-      onUpdate: (_o, s) => this.wakeConnectionsOfSecret(s),
-      onDelete: (s) => this.wakeConnectionsOfSecret(s),
-    });
-    // --- leader election: every replica keeps a warm cache; only the leader runs workers ---
-    if (config.leaderElect) {
-      this.elector = new LeaderElector({
-        api: kc.makeApiClient(CoordinationV1Api),
-        namespace: resolveLeaseNamespace(config.leaderElectionNamespace, config.namespace),
-        name: config.leaderElectionId,
-        identity: deps.identity ?? defaultIdentity(),
-        leaseDurationMs: config.leaseDurationMs,
-        renewDeadlineMs: config.renewDeadlineMs,
-        retryPeriodMs: config.retryPeriodMs,
-        log,
-        callbacks: {
-          onStartedLeading: () => this.startedLeading(),
-          onStoppedLeading: (reason) => this.stoppedLeading(reason),
-        },
-      });
-    }
+    this.wire();
   }
 
-  /**
-   * Starts the HTTP endpoints, waits for the CRD, then runs the controller. Resolves once reconciling;
-   * with leader election, once the cache synced (the workers start when this process becomes leader).
-   */
-  async start(): Promise<void> {
-    const { log, metrics } = this.deps;
-    const metricsServer = await startMetricsServer(this.config.metricsBindAddress, metrics.registry);
-    if (metricsServer) { this.servers.push(metricsServer); log.info({ port: metricsServer.port }, 'metrics endpoint listening'); }
-    const health = await startHealthServer(this.config.healthProbeBindAddress, {
-      healthy: () => !this.stopping && !this.leadershipLost,
-      ready: () => (!this.crdsPresent ? { ok: false, reason: 'MilvusIndex CRD not installed' }
-        : !this.started ? { ok: false, reason: 'cache not synced' }
-        : this.elector && !this.elector.healthy() ? { ok: false, reason: 'leader election: neither leader nor in contact with the Lease' }
-        : { ok: true }),
-    });
-    if (health) { this.servers.push(health); log.info({ port: health.port }, 'health endpoint listening'); }
-    await this.waitForCrd();
-    if (this.stopping) return;
-    this.secretInformer?.start();
-    if (this.secretInformer && !(await this.secretInformer.waitForSync())) return;
-    if (!this.elector) {
-      // Connection caches first: the index reconciler resolves connectionRefs from them.
-      for (const c of this.connectionControllers) if (!(await c.start())) return;
-      this.started = await this.controller.start();
-      return;
+  private leadershipLost = false;
+
+  private wire(): void {
+    const { kc, log, metrics } = this.deps;
+    const config = this.config;
+    const indexes = this.informer<MilvusIndex>(SOURCE.indexes, milvusIndexPath(config.namespace), milvusIndexList(kc, config.namespace), slimMilvusIndex);
+    const connections: Partial<Record<ConnectionKind, Informer<AnyConnection>>> = {
+      MilvusConnection: this.informer<AnyConnection>(SOURCE.MilvusConnection, connectionPath('MilvusConnection', config.namespace), connectionList(kc, 'MilvusConnection', config.namespace)),
+      ...(config.clusterConnections ? { ClusterMilvusConnection: this.informer<AnyConnection>(SOURCE.ClusterMilvusConnection, connectionPath('ClusterMilvusConnection', config.namespace), connectionList(kc, 'ClusterMilvusConnection', config.namespace)) } : {}),
+    };
+    // Secrets are watched only in single-namespace mode (a namespaced Role may grant it); cluster-wide,
+    // they are re-read with `get` on every connection reconcile (resync).
+    const secrets = config.namespace ? this.informer<V1Secret>(SOURCE.secrets, secretsPath(config.namespace), secretList(kc, config.namespace), slimSecret) : undefined;
+    this.manager.addSource({ name: SOURCE.indexes, source: indexes, essential: true, remedy: 'Install the CRDs ("kubectl apply --server-side -f crds/" or the Helm chart) and check the operator\'s RBAC.' });
+    for (const [kind, source] of Object.entries(connections) as Array<[ConnectionKind, Informer<AnyConnection>]>) {
+      this.manager.addSource({ name: SOURCE[kind], source, essential: false, remedy: `Install the ${kind} CRD and grant list/watch on it, or (for ClusterMilvusConnections) start the operator with --cluster-connections=false.` });
     }
-    // --- leader election: campaign, and warm the cache meanwhile (workers start in startedLeading) ---
-    metrics.isLeader.set({ name: this.config.leaderElectionId }, 0);
-    this.elector.start();
-    for (const c of this.connectionControllers) if (!(await c.startSource())) return;
-    this.started = await this.controller.startSource();
+    if (secrets) this.manager.addSource({ name: SOURCE.secrets, source: secrets, essential: false, remedy: `Grant list/watch on Secrets in namespace ${config.namespace} (the chart's Role does).` });
+
+    const registry = new ConnectionRegistry();
+    const resolver = new ByReferenceConnectionResolver({
+      namespaced: connections.MilvusConnection as Informer<MilvusConnection> | undefined,
+      cluster: connections.ClusterMilvusConnection as Informer<ClusterMilvusConnection> | undefined,
+      registry,
+      namespaces: new CachedNamespaceLabels(kc),
+      unavailable: (kind) => this.manager.unavailable().find((u) => u.name === SOURCE[kind])?.message,
+      fallback: new DefaultConnectionResolver({ target: defaultConnectionTarget(config), namespaces: config.defaultConnectionNamespaces, ownNamespace: process.env.POD_NAMESPACE }),
+    });
+    const claims = new ClaimIndex(indexes, resolver);
+    const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
+    const indexController = this.indexController(indexes, claims, resolver, bucket);
+    const connectionControllers = new Map<ConnectionKind, Controller<AnyConnection>>();
+    const watches = wireWatches({
+      indexes, connections, secrets, claims,
+      wakeIndex: (key) => indexController.enqueue(key),
+      wakeConnection: (kind, key) => connectionControllers.get(kind)?.enqueue(key),
+      forgetIndex: (r) => metrics.forget(r),
+    });
+    for (const [kind, source] of Object.entries(connections) as Array<[ConnectionKind, Informer<AnyConnection>]>) {
+      const controller = this.connectionController(kind, source, { registry, bucket, usersOf: (key) => (indexes.hasSynced() ? claims.usersOf(key) : undefined), changed: watches.connectionChanged });
+      connectionControllers.set(kind, controller);
+      this.manager.addController({ name: kind, controller, needs: [SOURCE.indexes, SOURCE[kind]] });
+    }
+    this.manager.addController({ name: metrics.controllerName, controller: indexController, needs: [SOURCE.indexes] });
+    log.debug({ sources: Object.values(SOURCE) }, 'operator wired');
+  }
+
+  private informer<T extends { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }>(name: string, path: string, list: ConstructorParameters<typeof Informer<T>>[0]['list'], transform?: (o: T) => T): Informer<T> {
+    return new Informer<T>({ path, list, watch: watchClient(this.deps.kc), log: this.deps.log.child({ informer: name }), ...(transform ? { transform } : {}) });
+  }
+
+  private executeDeps(bucket: TokenBucket): ExecuteDeps {
+    const writer = throttled(new KubeMilvusIndexWriter(this.deps.kc, this.deps.metrics), bucket, ['addFinalizer', 'removeFinalizer', 'writeStatus']);
+    return {
+      writer,
+      leadershipRemainingMs: () => (this.elector ? this.elector.leadershipRemainingMs() : Number.POSITIVE_INFINITY),
+      milvusWrites: this.deps.milvusWrites,
+    };
+  }
+
+  private indexController(indexes: Informer<MilvusIndex>, claims: ClaimIndex, connections: ByReferenceConnectionResolver, bucket: TokenBucket): Controller<MilvusIndex> {
+    const { log, metrics } = this.deps;
+    const name = metrics.controllerName;
+    const recorder = new KubeEventRecorder(this.deps.kc, metrics, { dedupeWindowMs: 10 * 60_000, now: Date.now, onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event') });
+    const events: EventRecorder = throttled(recorder, bucket, ['emit']);
+    const reconciler = new MilvusIndexReconciler({
+      store: indexes, claims, connections, milvus: this.pool, execute: this.executeDeps(bucket), events,
+      collectionLocks: new KeyedMutex(), now: () => new Date(), log: log.child({ controller: name }), metrics,
+    });
+    metrics.maxWorkers.set({ controller: name }, this.config.concurrency);
+    return new Controller<MilvusIndex>({
+      name, source: indexes, reconcile: reconciler.reconcile, log: log.child({ controller: name }),
+      concurrency: this.config.concurrency, resyncPeriodMs: this.config.resyncPeriodMs,
+      updateFilter: (o, n) => needsReconcile(o, n, OUR_ANNOTATIONS, FINALIZER),
+      queue: new WorkQueue({ metrics: metrics.workqueueMetrics(name) }),
+      metrics: metrics.controllerMetrics(name),
+    });
+  }
+
+  private connectionController(kind: ConnectionKind, source: Informer<AnyConnection>, shared: { registry: ConnectionRegistry; bucket: TokenBucket; usersOf: (key: string) => MilvusIndex[] | undefined; changed: (key: string) => void }): Controller<AnyConnection> {
+    const { kc, log, metrics } = this.deps;
+    const plural = kind === 'MilvusConnection' ? MILVUS_CONNECTION.plural : CLUSTER_MILVUS_CONNECTION.plural;
+    const writer = throttled(new CustomObjectWriter<AnyConnection, ConnectionStatus>(kc, { group: GROUP, version: VERSION, plural, namespaced: kind === 'MilvusConnection' }, metrics), shared.bucket, ['addFinalizer', 'removeFinalizer', 'writeStatus']);
+    const name = kind.toLowerCase();
+    const reconciler = new ConnectionReconciler({
+      kind, store: source, usersOf: shared.usersOf, registry: shared.registry, secrets: new KubeSecretReader(kc), milvus: this.pool, writer,
+      now: () => new Date(), log: log.child({ controller: kind }), onChanged: shared.changed,
+    });
+    return new Controller<AnyConnection>({
+      name, source, reconcile: reconciler.reconcile, log: log.child({ controller: kind }), concurrency: 2,
+      resyncPeriodMs: this.config.resyncPeriodMs,
+      updateFilter: (o, n) => needsReconcile(o, n, [], CONNECTION_FINALIZER),
+      queue: new WorkQueue({ metrics: metrics.workqueueMetrics(name) }),
+      metrics: metrics.controllerMetrics(name),
+    });
+  }
+
+  private buildElector(): LeaderElector {
+    const { kc, log } = this.deps;
+    return new LeaderElector({
+      api: kc.makeApiClient(CoordinationV1Api),
+      namespace: resolveLeaseNamespace(this.config.leaderElectionNamespace, this.config.namespace),
+      name: this.config.leaderElectionId,
+      identity: this.deps.identity ?? defaultIdentity(),
+      leaseDurationMs: this.config.leaseDurationMs,
+      renewDeadlineMs: this.config.renewDeadlineMs,
+      retryPeriodMs: this.config.retryPeriodMs,
+      clock: systemClock,
+      log,
+      callbacks: {
+        onStartedLeading: () => this.manager.startedLeading(),
+        onStoppedLeading: (reason) => {
+          this.leadershipLost = true;
+          this.manager.stopWorkersNow();
+          this.deps.onLeadershipLost?.(reason);
+        },
+      },
+    });
+  }
+
+  /** Resolves once the caches synced (workers run, or wait for leadership when electing). */
+  start(): Promise<void> {
+    return this.manager.start();
   }
 
   /** True when not electing, or while this process holds the Lease. */
@@ -231,139 +229,18 @@ export class Operator {
     return this.elector ? this.elector.isLeader() : true;
   }
 
-  private startedLeading(): void {
-    this.deps.metrics.isLeader.set({ name: this.config.leaderElectionId }, 1);
-    if (this.stopping) return;
-    void (async () => {
-      for (const c of this.connectionControllers) await c.start();
-      await this.controller.start();
-    })().catch((e: unknown) => this.deps.log.error({ err: e }, 'cannot start the controllers after becoming leader'));
-  }
-
-  private stoppedLeading(reason: string): void {
-    this.leadershipLost = true;
-    this.deps.metrics.isLeader.set({ name: this.config.leaderElectionId }, 0);
-    // Stop taking keys at once; reconciles in flight are fenced by mayWrite.
-    void this.controller.stop(0);
-    for (const c of this.connectionControllers) void c.stop(0);
-    this.deps.onLeadershipLost?.(reason);
-  }
-
   get metricsPort(): number | undefined {
-    return this.servers[0]?.port;
+    return this.manager.servers[0]?.port;
   }
 
-  /**
-   * Stops taking keys, lets reconciles in flight finish (up to the timeout), releases the leader
-   * Lease if held (a standby takes over at once), closes clients.
-   */
+  /** Sources known to be forbidden or absent (the controllers that need them wait). */
+  unavailable(): Array<{ name: string; message: string }> {
+    return this.manager.unavailable();
+  }
+
+  /** Stops taking keys, drains reconciles, stops caches, releases the Lease, closes clients and endpoints. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.controller.stop(this.config.shutdownTimeoutMs);
-    await Promise.all(this.connectionControllers.map((c) => c.stop(this.config.shutdownTimeoutMs)));
-    this.secretInformer?.stop();
-    if (this.elector) {
-      await this.elector.release();
-      this.deps.metrics.isLeader.set({ name: this.config.leaderElectionId }, 0);
-    }
+    await this.manager.stop();
     await this.pool.close();
-    await Promise.all(this.servers.map((s) => s.close()));
   }
-
-  private async waitForCrd(): Promise<void> {
-    const api = this.deps.kc.makeApiClient(CustomObjectsApi);
-    for (let delay = 1000; !this.stopping; delay = Math.min(delay * 2, 30_000)) {
-      try {
-        const gvr = { group: GROUP, version: VERSION, plural: MILVUS_INDEX.plural, limit: 1 };
-        if (this.config.namespace) await api.listNamespacedCustomObject({ ...gvr, namespace: this.config.namespace });
-        else await api.listClusterCustomObject(gvr);
-        this.crdsPresent = true;
-        return;
-      } catch (e) {
-        const status = httpStatus(e);
-        if (status === 404) this.deps.log.error({ retryInMs: delay }, `the ${MILVUS_INDEX.plural}.${GROUP} CRD is not installed: run "kubectl apply --server-side -f crds/" (or install the Helm chart); retrying`);
-        else if (status === 401 || status === 403) this.deps.log.error({ status, retryInMs: delay, error: describeKubeError(e) }, 'the operator may not list MilvusIndexes: check its RBAC; retrying');
-        else this.deps.log.error({ status, retryInMs: delay, error: describeKubeError(e) }, 'cannot reach the Kubernetes API server; retrying');
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  }
-
-  private readonly namespacedConnections: Informer<AnyConnection>;
-  private readonly clusterConnections: Informer<AnyConnection>;
-
-  /** One controller per connection kind; they verify connections and guard them with a finalizer while used. */
-  private setUpConnectionControllers(kc: KubeConfig, config: OperatorConfig, shared: { registry: ConnectionRegistry; bucket: TokenBucket }): void {
-    const { log, metrics } = this.deps;
-    const secrets = new KubeSecretReader(kc);
-    const kinds = [['MilvusConnection', this.namespacedConnections], ['ClusterMilvusConnection', this.clusterConnections]] as const;
-    for (const [kind, source] of kinds) {
-      const writer = new CustomObjectWriter<AnyConnection, ConnectionStatus>(kc, { group: GROUP, version: VERSION, plural: kind === 'MilvusConnection' ? MILVUS_CONNECTION.plural : CLUSTER_MILVUS_CONNECTION.plural, namespaced: kind === 'MilvusConnection' }, metrics);
-      const take = () => shared.bucket.take();
-      const reconciler = new ConnectionReconciler({
-        kind,
-        store: source,
-        indexes: this.informer,
-        registry: shared.registry,
-        secrets,
-        milvus: this.pool,
-        writer: {
-          addFinalizer: async (o, f) => { await take(); await writer.addFinalizer(o, f); },
-          removeFinalizer: async (o, f) => { await take(); return writer.removeFinalizer(o, f); },
-          writeStatus: async (o, st) => { await take(); return writer.writeStatus(o, st); },
-        },
-        now: () => new Date(),
-        log: log.child({ controller: kind }),
-        onChanged: (connKey) => this.wakeIndexesOf(connKey),
-      });
-      this.connectionControllers.push(new Controller<AnyConnection>({
-        name: kind.toLowerCase(),
-        source,
-        reconcile: reconciler.reconcile,
-        log: log.child({ controller: kind }),
-        concurrency: 2,
-        resyncPeriodMs: config.resyncPeriodMs,
-        updateFilter: (o, n) => needsReconcile(o, n, [], CONNECTION_FINALIZER),
-      }));
-    }
-  }
-
-  private wakeConnection(index: MilvusIndex): void {
-    const ref = index.spec.connectionRef;
-    if (!ref) return;
-    const controller = this.connectionControllers[ref.kind === 'MilvusConnection' ? 0 : 1];
-    controller?.enqueue(ref.kind === 'MilvusConnection' ? `${index.metadata.namespace}/${ref.name}` : ref.name);
-  }
-
-  private wakeIndexesOf(connKey: string): void {
-    for (const index of this.informer.list()) {
-      const ref = index.spec.connectionRef;
-      if (ref && connectionKey(ref.kind, ref.name, index.metadata.namespace) === connKey) this.controller.enqueue(resourceKey(index));
-    }
-  }
-
-  private wakeConnectionsOfSecret(secret: V1Secret): void {
-    const ns = secret.metadata?.namespace;
-    const name = secret.metadata?.name;
-    const refersTo = (c: AnyConnection) => {
-      const refs = [c.spec.credentialsSecretRef, c.spec.tls?.caSecretRef] as ({ name: string; namespace?: string } | undefined)[];
-      return refs.some((r) => r && r.name === name && (c.kind === 'MilvusConnection' ? c.metadata.namespace === ns : r.namespace === ns));
-    };
-    for (const c of this.namespacedConnections.list()) if (refersTo(c)) this.connectionControllers[0]?.enqueue(`${c.metadata.namespace}/${c.metadata.name}`);
-    for (const c of this.clusterConnections.list()) if (refersTo(c)) this.connectionControllers[1]?.enqueue(c.metadata.name);
-  }
-
-  private wakeCollection(obj: MilvusIndex): void {
-    for (const other of this.informer.list()) {
-      if (other.metadata.uid !== obj.metadata.uid && other.spec.collectionName === obj.spec.collectionName) this.controller.enqueue(resourceKey(other));
-    }
-  }
-}
-
-function rateLimitedWriter(inner: MilvusIndexWriter, bucket: TokenBucket): MilvusIndexWriter {
-  return {
-    addFinalizer: async (o) => { await bucket.take(); return inner.addFinalizer(o); },
-    removeFinalizer: async (o) => { await bucket.take(); return inner.removeFinalizer(o); },
-    writeStatus: async (o, s) => { await bucket.take(); return inner.writeStatus(o, s); },
-  };
 }

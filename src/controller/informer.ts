@@ -1,5 +1,5 @@
 import type { ObjectKey, ObjectStore } from './types.js';
-import { systemClock, type Clock } from './workqueue.js';
+import { systemClock, type Clock } from './clock.js';
 
 /** Structured logger port (pino-compatible): fields first, then a lowercase message. */
 export interface Logger {
@@ -123,6 +123,7 @@ export class Informer<T extends KubeObject> implements ObjectStore<T> {
   private readonly clock: Clock;
   private readonly backoff: Backoff;
   private readonly handlers: Array<InformerEventHandler<T>> = [];
+  private readonly listErrorHandlers: Array<(status: number | undefined, err: unknown) => void> = [];
   private cache = new Map<ObjectKey, T>();
   private resourceVersion = '';
   private synced = false;
@@ -144,6 +145,14 @@ export class Informer<T extends KubeObject> implements ObjectStore<T> {
   }
 
   /** Starts listing and watching in the background. Throws if already running or stopped. */
+  /**
+   * Called with the HTTP status (undefined for network errors) each time a list fails, before the
+   * retry; lets the owner tell a forbidden or missing resource (403/404) from a passing fault.
+   */
+  addListErrorHandler(handler: (status: number | undefined, err: unknown) => void): void {
+    this.listErrorHandlers.push(handler);
+  }
+
   start(): void {
     if (this.running || this.stopped) throw new Error('cannot start informer: already started or stopped');
     this.running = true;
@@ -196,6 +205,7 @@ export class Informer<T extends KubeObject> implements ObjectStore<T> {
           if (this.stopped) break;
           const delayMs = this.backoff.next();
           log.warn({ err, path, delayMs }, 'cannot list; retrying');
+          for (const handler of this.listErrorHandlers) handler(statusCodeOf(err), err);
           await this.sleep(delayMs);
           continue;
         }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describeKubeError, httpStatus } from '../kube/errors.js';
 import type { Logger } from './informer.js';
-import { systemClock, type Clock } from './workqueue.js';
+import { systemClock, type Clock } from './clock.js';
 
 /**
  * The three Lease calls the elector makes (coordination.k8s.io/v1). client-node's object-flavoured
@@ -51,6 +51,8 @@ export interface LeaderElectorOptions {
   callbacks: LeaderCallbacks;
   log: Logger;
   clock?: Clock;
+  /** Wall-clock milliseconds for the Lease's timestamps (never for durations). Default Date.now. */
+  wallNow?: () => number;
   /** Uniform [0, 1); jitters acquire attempts. */
   random?: () => number;
   /** Acquire attempts wait retryPeriod × (1 + random × jitterFactor). Default 1.2 (client-go). */
@@ -149,6 +151,7 @@ export class LeaderElector {
   private readonly callbacks: LeaderCallbacks;
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly wallNow: () => number;
   private readonly random: () => number;
   private readonly jitterFactor: number;
   private readonly requestTimeoutMs: number;
@@ -186,6 +189,7 @@ export class LeaderElector {
     this.callbacks = options.callbacks;
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
+    this.wallNow = options.wallNow ?? Date.now;
     this.random = options.random ?? Math.random;
     this.jitterFactor = options.jitterFactor ?? 1.2;
     this.requestTimeoutMs = options.requestTimeoutMs ?? options.renewDeadlineMs;
@@ -205,6 +209,15 @@ export class LeaderElector {
    */
   isLeader(): boolean {
     return this.state === 'leading' && this.clock.now() - this.lastRenewAt < this.leadershipBudgetMs;
+  }
+
+  /**
+   * Milliseconds this process may still act as the leader (0 when it may not): writes are fenced
+   * with it, and a Milvus write's deadline is capped by it so it cannot outlive the leadership.
+   */
+  leadershipRemainingMs(): number {
+    if (this.state !== 'leading') return 0;
+    return Math.max(0, this.leadershipBudgetMs - (this.clock.now() - this.lastRenewAt));
   }
 
   /** The holder last observed on the Lease (possibly stale); undefined when free or never read. */
@@ -249,7 +262,7 @@ export class LeaderElector {
             return true;
           }
         }
-        const now = new V1MicroTime(this.clock.now());
+        const now = new V1MicroTime(this.wallNow());
         const spec: V1LeaseSpec = {
           ...lease.spec,
           holderIdentity: undefined,
@@ -316,7 +329,7 @@ export class LeaderElector {
    * 'failed': an error or a lost race (409).
    */
   private async tryAcquireOrRenew(now: number): Promise<'held' | 'foreign' | 'failed'> {
-    const micro = new V1MicroTime(now);
+    const micro = new V1MicroTime(this.wallNow());
     let current: V1Lease;
     try {
       current = await this.withTimeout(this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }));

@@ -1,6 +1,7 @@
 import { objectKey, type InformerEventHandler, type KubeObject, type Logger } from './informer.js';
 import type { ObjectKey, ObjectStore, ReconcileFn, RequeueDecision } from './types.js';
-import { systemClock, WorkQueue, type Clock } from './workqueue.js';
+import { systemClock, type Clock } from './clock.js';
+import { WorkQueue } from './workqueue.js';
 
 /**
  * Outcome label of one reconcile, as controller-runtime's `reconcile_total{result}`:
@@ -123,10 +124,27 @@ export class Controller<T extends KubeObject> {
     this.state = 'started';
     const synced = await this.startSource();
     if (!synced || this.state !== 'started') return false;
+    this.runWorkers();
+    return true;
+  }
+
+  /**
+   * Starts the workers and the resync timer over a source someone else started and synced (the
+   * manager). Throws if the source has not synced: nothing may be decided on a partial view.
+   * Resolves false (and starts nothing) if the controller was stopped or already runs.
+   */
+  startWorkers(): boolean {
+    if (!this.source.hasSynced()) throw new Error(`cannot start the workers of controller ${this.name}: its cache has not synced`);
+    if (this.state !== 'new') return false;
+    this.state = 'started';
+    this.runWorkers();
+    return true;
+  }
+
+  private runWorkers(): void {
     if (this.resyncPeriodMs > 0) this.scheduleResync(0.9 * this.resyncPeriodMs);
     for (let i = 0; i < this.concurrency; i++) void this.work();
     this.log.info({ controller: this.name, concurrency: this.concurrency }, 'controller started');
-    return true;
   }
 
   /**
@@ -197,12 +215,15 @@ export class Controller<T extends KubeObject> {
         this.metrics.reconciled('success');
         return;
       case 'Backoff':
-        this.queue.addRateLimited(key);
-        this.metrics.reconciled('requeue');
-        return;
       case 'CappedBackoff':
-        this.queue.addRateLimitedCapped(key);
-        this.metrics.reconciled('requeue');
+        if (decision.kind === 'Backoff') this.queue.addRateLimited(key);
+        else this.queue.addRateLimitedCapped(key);
+        if (decision.error === undefined) {
+          this.metrics.reconciled('requeue');
+        } else {
+          this.metrics.reconcileError();
+          this.metrics.reconciled('error');
+        }
         return;
       case 'After':
         if (!(Number.isFinite(decision.ms) && decision.ms >= 0)) {

@@ -5,10 +5,13 @@ export type ObjectKey = string;
 export type RequeueDecision =
   /** Done; the key comes back on the next watch event or resync. */
   | { kind: 'None' }
-  /** Retry with per-key exponential backoff (Transient errors). */
-  | { kind: 'Backoff' }
+  /**
+   * Retry with per-key exponential backoff (Transient errors). `error` says the reconcile failed
+   * (counted as result="error" and in reconcile_errors_total, as a returned error in controller-runtime).
+   */
+  | { kind: 'Backoff'; error?: string }
   /** Retry with exponential backoff capped at the long cap (DependencyMissing: never give up). */
-  | { kind: 'CappedBackoff' }
+  | { kind: 'CappedBackoff'; error?: string }
   /** Come back after a fixed delay (polling build progress); resets the key's backoff. */
   | { kind: 'After'; ms: number };
 

@@ -1,25 +1,8 @@
 import type { ObjectKey } from './types.js';
 
-/**
- * Time source and timers. Injected so tests can drive time with vitest fake timers or a fake.
- * `setTimeout` returns an opaque handle that only this clock's `clearTimeout` understands.
- */
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import { systemClock, type Clock } from './clock.js';
 
-/**
- * The process clock. It looks up the global timer functions on every call (not at import), so
- * `vi.useFakeTimers()` installed after import still takes effect.
- */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+export type { Clock };
 
 /**
  * Metric hooks of one queue; mirrors client-go's `workqueue_*` metrics without depending on

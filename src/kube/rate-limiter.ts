@@ -31,3 +31,18 @@ export class TokenBucket {
     }
   }
 }
+
+type AsyncMethods<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
+
+/**
+ * `inner` with each named async method taking a token from `bucket` first: one shared budget for
+ * every Kubernetes write of the process.
+ */
+export function throttled<T extends object, K extends AsyncMethods<T>>(inner: T, bucket: TokenBucket, methods: readonly K[]): Pick<T, K> {
+  const out = {} as Record<K, unknown>;
+  for (const name of methods) {
+    const method = inner[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+    out[name] = async (...args: unknown[]) => { await bucket.take(); return method.apply(inner, args); };
+  }
+  return out as Pick<T, K>;
+}

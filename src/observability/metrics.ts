@@ -3,6 +3,8 @@ import type { MilvusIndex } from '../api/milvusindex.js';
 import type { KubeWriteMetrics } from '../kube/milvusindex-writer.js';
 import type { MetricMark } from '../reconcile/plan.js';
 import type { ReconcileMetrics } from '../reconcile/reconciler.js';
+import type { ControllerMetrics } from '../controller/runner.js';
+import type { WorkqueueMetrics } from '../controller/workqueue.js';
 
 const CONTROLLER = 'milvusindex';
 
@@ -30,6 +32,7 @@ export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics {
   readonly milvusRequestDuration = new Histogram({ name: 'milvus_request_duration_seconds', help: 'Milvus requests by method and outcome', labelNames: ['method', 'outcome'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [this.registry] });
   readonly kubeWrites = new Counter({ name: 'milvusindex_kube_writes_total', help: 'Kubernetes writes by kind (finalizer, status, event)', labelNames: ['kind'], registers: [this.registry] });
   readonly lastVerified = new Gauge({ name: 'milvusindex_last_verified_timestamp_seconds', help: 'When the operator last verified a resource against Milvus', labelNames: ['namespace', 'name'], registers: [this.registry] });
+  readonly sourceAvailable = new Gauge({ name: 'milvus_index_operator_source_available', help: '1 while a watched resource kind is readable and its cache synced, 0 while it is forbidden or its CRD absent', labelNames: ['source'], registers: [this.registry] });
   readonly isLeader = new Gauge({ name: 'leader_election_master_status', help: '1 when this replica is the leader', labelNames: ['name'], registers: [this.registry] });
 
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
@@ -56,7 +59,39 @@ export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics {
     const labels = { namespace: resource.metadata.namespace, name: resource.metadata.name };
     if (ratio === undefined) this.buildProgressRatio.remove(labels);
     else this.buildProgressRatio.set(labels, ratio);
-    this.lastVerified.set(labels, Date.now() / 1000);
+  }
+
+  /** Set only when Milvus answered the observation (not when it was unreachable). */
+  verified(resource: MilvusIndex): void {
+    this.lastVerified.set({ namespace: resource.metadata.namespace, name: resource.metadata.name }, Date.now() / 1000);
+  }
+
+  /** A resource is gone: its per-resource series go with it. */
+  forget(resource: MilvusIndex): void {
+    const labels = { namespace: resource.metadata.namespace, name: resource.metadata.name };
+    this.buildProgressRatio.remove(labels);
+    this.lastVerified.remove(labels);
+  }
+
+  /** controller_runtime_* hooks of one controller. */
+  controllerMetrics(controller: string): ControllerMetrics {
+    return {
+      reconciled: (result) => this.reconcileTotal.inc({ controller, result }),
+      reconcileError: () => this.reconcileErrors.inc({ controller }),
+      reconcileDuration: (s) => this.reconcileTime.observe({ controller }, s),
+      activeWorkers: (n) => this.activeWorkers.set({ controller }, n),
+    };
+  }
+
+  /** workqueue_* hooks of one queue. */
+  workqueueMetrics(name: string): WorkqueueMetrics {
+    return {
+      depth: (n) => this.queueDepth.set({ name }, n),
+      added: () => this.queueAdds.inc({ name }),
+      queueLatency: (s) => this.queueLatency.observe({ name }, s),
+      workDuration: (s) => this.workDuration.observe({ name }, s),
+      retried: () => this.queueRetries.inc({ name }),
+    };
   }
 
   observeMilvusRequest(method: string, outcome: string, seconds: number): void {

@@ -1,53 +1,43 @@
-import { API_VERSION, FINALIZER, type MilvusIndex } from '../api/milvusindex.js';
+import { API_VERSION, type MilvusIndex } from '../api/milvusindex.js';
+import type { Logger } from '../controller/informer.js';
 import type { KeyedMutex } from '../controller/keyed-mutex.js';
 import type { ObjectStore, RequeueDecision } from '../controller/types.js';
 import type { EventRecorder } from '../kube/events.js';
-import { describeKubeError, httpStatus, isWriteConflict } from '../kube/errors.js';
-import type { MilvusIndexWriter } from '../kube/milvusindex-writer.js';
-import { isMilvusError } from '../milvus/errors.js';
-import type { MilvusClientProvider, MilvusIndexApi } from '../milvus/types.js';
+import { describeKubeError, httpStatus } from '../kube/errors.js';
+import type { MilvusClientProvider } from '../milvus/types.js';
+import { collectionOf, type ClaimIndex } from './claims.js';
 import { statusEqual } from './conditions.js';
-import type { ConnectionResolver } from './connections.js';
+import type { ConnectionResolver } from './connection/resolution.js';
 import { decide, decideFailure } from './decide.js';
-import { collectionOf, observe } from './observe.js';
-import type { Action, ActionFailure, EventSpec, MetricMark, Plan } from './plan.js';
-import type { MilvusWriteObserver, MilvusWrite } from './write-observer.js';
-
-export interface ReconcileLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import { execute, writeStatus, type ExecuteDeps } from './execute.js';
+import { observe } from './observe.js';
+import type { Observation } from './observation.js';
+import type { EventSpec, MetricMark, Plan } from './plan.js';
 
 /** Domain metrics the reconciler reports. */
 export interface ReconcileMetrics {
   mark(mark: MetricMark, resource: MilvusIndex): void;
   /** Build progress 0..1 of a resource; `undefined` removes the series. */
   buildProgress(resource: MilvusIndex, ratio: number | undefined): void;
+  /** The resource was just verified against a Milvus that answered. */
+  verified(resource: MilvusIndex): void;
 }
 
 export interface ReconcilerDeps {
   store: ObjectStore<MilvusIndex>;
+  claims: ClaimIndex;
   connections: ConnectionResolver;
   milvus: MilvusClientProvider;
-  writer: MilvusIndexWriter;
+  execute: ExecuteDeps;
   events: EventRecorder;
   collectionLocks: KeyedMutex;
   now: () => Date;
-  log: ReconcileLogger;
+  log: Logger;
   metrics: ReconcileMetrics;
-  /**
-   * Fencing for leader election: checked right before every Milvus write; when it returns false
-   * the write is skipped and the key backs off (the process is about to stop). Default: always.
-   */
-  mayWrite?: () => boolean;
-  /** Told of every Milvus write (tests, benchmarks). */
-  milvusWrites?: MilvusWriteObserver;
 }
 
 /**
- * observe → decide → act → one status write when something changed.
+ * observe → decide → execute → one status write when something changed.
  * Idempotent: the same call runs on create, update, resync, restart and after any failure.
  * Holds the per-collection lock for the whole pass, so DDL on one collection is never parallel.
  */
@@ -57,149 +47,72 @@ export class MilvusIndexReconciler {
   readonly reconcile = async (key: string): Promise<RequeueDecision> => {
     const resource = this.deps.store.get(key);
     if (!resource) return { kind: 'None' };
-    return this.deps.collectionLocks.run(collectionOf(resource, this.deps.connections), () => this.reconcileLocked(key));
+    return this.deps.collectionLocks.run(collectionOf(resource, this.deps.connections), () => this.pass(key));
   };
 
-  private async reconcileLocked(key: string): Promise<RequeueDecision> {
-    // Re-read inside the lock: another reconcile on this collection may just have changed it.
+  private async pass(key: string): Promise<RequeueDecision> {
+    // Read inside the lock: another reconcile on this collection may just have changed it.
     const resource = this.deps.store.get(key);
     if (!resource) return { kind: 'None' };
-    const result = await this.pass(key, resource);
-    // Adding the finalizer is a pass of its own (nothing is created before it is stored); the next
-    // pass follows at once with the patched object instead of waiting for the watch to return it.
-    return typeof result === 'object' && 'continueWith' in result ? this.pass(key, result.continueWith) as Promise<RequeueDecision> : result;
-  }
-
-  private async pass(key: string, resource: MilvusIndex): Promise<RequeueDecision | { continueWith: MilvusIndex }> {
-    const { observation, api } = await observe(resource, this.deps);
+    const seen = await observe(resource, this.deps);
+    if (seen.kind === 'ConnectionUnknown') {
+      this.deps.log.debug({ key, reason: seen.message }, 'connection not verified yet; waiting for it');
+      return { kind: 'None' };
+    }
+    const { observation, api } = seen;
+    if (observation.milvus.kind === 'Observed') this.deps.metrics.verified(resource);
     const plan = decide(observation, this.deps.now());
-    const log = { key, generation: resource.metadata.generation, resourceVersion: resource.metadata.resourceVersion };
-    this.deps.log.debug({ ...log, milvus: observation.milvus.kind, actions: plan.actions.map((a) => a.type), requeue: plan.requeue }, 'reconcile planned');
-
-    let current = resource;
-    try {
-      if (plan.writeStatusFirst && plan.status && !statusEqual(plan.status, current.status)) {
-        current = await this.writeStatus(current, plan.status);
+    this.deps.log.debug({ key, generation: resource.metadata.generation, milvus: observation.milvus.kind, actions: plan.actions.map((a) => a.type), requeue: plan.requeue }, 'reconcile planned');
+    const done = await execute(plan, resource, { api, database: observation.database }, this.deps.execute);
+    switch (done.kind) {
+      case 'Done': return this.finish(key, done.current, plan, observation);
+      case 'MilvusFailed': {
+        this.deps.log.warn({ key, action: done.failure.action.type, errorKind: done.failure.kind, error: done.failure.message }, 'action failed');
+        const recovery = decideFailure({ ...observation, resource: done.current }, done.failure, this.deps.now());
+        return this.finish(key, done.current, recovery, observation, `${done.failure.action.type}: ${done.failure.message}`);
       }
-    } catch (e) {
-      return this.kubeFailure(key, e);
+      case 'KubeFailed': return this.kubeFailure(key, done.conflict, done.error);
+      case 'NotLeader':
+        this.deps.log.warn({ key }, done.step);
+        return { kind: 'Backoff', error: done.step };
     }
-
-    if (plan.actions.length === 1 && plan.actions[0]!.type === 'AddFinalizer') {
-      try {
-        const rv = await this.deps.writer.addFinalizer(current);
-        if (!rv) return { kind: 'None' };
-        return { continueWith: { ...current, metadata: { ...current.metadata, resourceVersion: rv, finalizers: [...(current.metadata.finalizers ?? []), FINALIZER] } } };
-      } catch (e) {
-        return this.kubeFailure(key, e);
-      }
-    }
-    for (const action of plan.actions) {
-      try {
-        await this.perform(action, current, api, observation.database);
-      } catch (e) {
-        if (e instanceof NotLeaderError) {
-          this.deps.log.warn({ ...log, action: action.type }, e.message);
-          return { kind: 'Backoff' };
-        }
-        if (action.type === 'RemoveFinalizer' || action.type === 'AddFinalizer') return this.kubeFailure(key, e);
-        const failure = classifyFailure(action, e);
-        if (failure.kind === 'Conflict') {
-          this.deps.log.debug({ ...log, action: action.type }, 'write conflict; retrying with a fresh view');
-          return { kind: 'After', ms: 0 };
-        }
-        this.deps.log.warn({ ...log, action: action.type, errorKind: failure.kind, error: failure.message }, 'action failed');
-        const recovery = decideFailure({ ...observation, resource: current }, failure, this.deps.now());
-        return this.finish(key, current, recovery);
-      }
-    }
-    return this.finish(key, current, plan);
   }
 
-  private async finish(key: string, current: MilvusIndex, plan: Plan): Promise<RequeueDecision> {
+  private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation, failed?: string): Promise<RequeueDecision> {
     const removing = plan.actions.some((a) => a.type === 'RemoveFinalizer');
-    try {
-      if (plan.status && !removing && !statusEqual(plan.status, current.status)) {
-        current = await this.writeStatus(current, plan.status);
+    if (plan.status && !removing && !statusEqual(plan.status, current.status)) {
+      try {
+        current = await writeStatus(current, plan.status, this.deps.execute);
+      } catch (e) {
+        return this.kubeFailure(key, false, e);
       }
-    } catch (e) {
-      return this.kubeFailure(key, e);
     }
     for (const ev of plan.events) await this.emit(current, ev);
     for (const m of plan.metrics) this.deps.metrics.mark(m, current);
     const idx = plan.status?.index;
     this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);
-    return plan.requeue;
+    return withError(plan.requeue, failed ?? (observation.milvus.kind === 'Unavailable' ? observation.milvus.message : undefined));
   }
 
-  private async writeStatus(obj: MilvusIndex, status: NonNullable<Plan['status']>): Promise<MilvusIndex> {
-    const rv = await this.deps.writer.writeStatus(obj, status);
-    return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv ?? obj.metadata.resourceVersion }, status };
-  }
-
-  private kubeFailure(key: string, e: unknown): RequeueDecision {
-    if (isWriteConflict(e)) return { kind: 'After', ms: 0 };
-    this.deps.log.warn({ key, status: httpStatus(e), error: describeKubeError(e) }, 'kubernetes write failed');
-    return { kind: 'Backoff' };
-  }
-
-  private async perform(action: Action, obj: MilvusIndex, api: MilvusIndexApi | undefined, db: string): Promise<void> {
-    const spec = obj.spec;
-    switch (action.type) {
-      case 'AddFinalizer': { await this.deps.writer.addFinalizer(obj); return; }
-      case 'RemoveFinalizer': return this.deps.writer.removeFinalizer(obj);
-      default: break;
-    }
-    if (!api) throw new Error(`cannot ${action.type}: no Milvus connection was observed`);
-    if (this.deps.mayWrite && !this.deps.mayWrite()) throw new NotLeaderError(`leadership not confirmed (lost, or the Lease renewal is overdue): skipped ${action.type}`);
-    // One info line per Milvus write, so tests and operators can count what was done.
-    this.deps.log.info({ action: action.type, key: `${obj.metadata.namespace}/${obj.metadata.name}`, collection: spec.collectionName }, 'milvus write');
-    const write: Omit<MilvusWrite, 'outcome'> = { action: action.type, namespace: obj.metadata.namespace, name: obj.metadata.name, database: db, collection: spec.collectionName };
-    try {
-      await this.performMilvus(action, spec.collectionName, api, db);
-      this.deps.milvusWrites?.written({ ...write, outcome: 'ok' });
-    } catch (e) {
-      this.deps.milvusWrites?.written({ ...write, outcome: 'error' });
-      throw e;
-    }
-  }
-
-  private async performMilvus(action: Exclude<Action, { type: 'AddFinalizer' | 'RemoveFinalizer' }>, collection: string, api: MilvusIndexApi, db: string): Promise<void> {
-    const spec = { collectionName: collection };
-    switch (action.type) {
-      case 'CreateIndex': return api.createIndex(action.request);
-      case 'DropIndex': return api.dropIndex(db, spec.collectionName, action.fieldName, action.indexName);
-      case 'AlterProperties': {
-        const res = await api.alterIndexProperties(db, spec.collectionName, action.indexName, action.properties);
-        if (res.kind === 'Unsupported') throw new UnsupportedError(res.message);
-        return;
-      }
-      case 'ReleaseCollection': return api.releaseCollection(db, spec.collectionName);
-      case 'LoadCollection': return api.loadCollection(db, spec.collectionName);
-    }
+  /** Every Kubernetes write failure backs off through the key's rate limiter, conflicts included. */
+  private kubeFailure(key: string, conflict: boolean, e: unknown): RequeueDecision {
+    const error = describeKubeError(e);
+    if (conflict) this.deps.log.debug({ key, error }, 'write conflict; retrying with a fresh view');
+    else this.deps.log.warn({ key, status: httpStatus(e), error }, 'kubernetes write failed');
+    return { kind: 'Backoff', error };
   }
 
   private async emit(obj: MilvusIndex, ev: EventSpec): Promise<void> {
-    const targets = [obj];
-    if (ev.collectionWide) {
-      const collection = collectionOf(obj, this.deps.connections);
-      for (const other of this.deps.store.list()) {
-        if (other.metadata.uid !== obj.metadata.uid && collectionOf(other, this.deps.connections) === collection) targets.push(other);
-      }
-    }
+    const targets = ev.collectionWide ? [obj, ...this.deps.claims.collectionMatesOf(obj)] : [obj];
     for (const t of targets) {
       await this.deps.events.emit({ apiVersion: API_VERSION, kind: 'MilvusIndex', metadata: t.metadata }, { type: ev.type, reason: ev.reason, message: ev.message });
     }
   }
 }
 
-class UnsupportedError extends Error {}
-class NotLeaderError extends Error {}
-
-function classifyFailure(action: Action, e: unknown): ActionFailure {
-  if (isWriteConflict(e)) return { action, kind: 'Conflict', message: describeKubeError(e) };
-  if (e instanceof UnsupportedError) return { action, kind: 'Unsupported', message: e.message };
-  if (isMilvusError(e)) return { action, kind: e.kind, message: e.message };
-  if (httpStatus(e) !== undefined) return { action, kind: 'Transient', message: describeKubeError(e) };
-  return { action, kind: 'Transient', message: e instanceof Error ? e.message : String(e) };
+/** A failed pass keeps its requeue timing but is counted as an error. */
+function withError(requeue: RequeueDecision, error: string | undefined): RequeueDecision {
+  if (error === undefined) return requeue;
+  if (requeue.kind === 'Backoff' || requeue.kind === 'CappedBackoff') return { ...requeue, error };
+  return requeue;
 }

@@ -18,9 +18,15 @@ import type { SecretReader } from '../../src/kube/secrets.js';
 import { classifyThrown } from '../../src/milvus/classify.js';
 import type { MilvusError } from '../../src/milvus/errors.js';
 import type { ConnectionTarget, MilvusClientProvider, MilvusIndexApi } from '../../src/milvus/types.js';
-import { ConnectionReconciler, usesConnection, type ConnectionWriter } from '../../src/reconcile/connection-reconciler.js';
-import { ConnectionRegistry, connectionKey, type ConnectionState } from '../../src/reconcile/connection-registry.js';
-import type { ReconcileLogger } from '../../src/reconcile/reconciler.js';
+import { ConnectionReconciler, type ConnectionWriter } from '../../src/reconcile/connection/reconciler.js';
+import { ConnectionRegistry, type ConnectionState } from '../../src/reconcile/connection/registry.js';
+import { connectionKey, connectionKeyOf } from '../../src/reconcile/connection/resolution.js';
+import type { Logger as ReconcileLogger } from '../../src/controller/informer.js';
+
+/** Does `index` use the connection `conn` (by connectionKey, as the claim index keys users)? */
+function usesConnection(index: MilvusIndex, conn: AnyConnection): boolean {
+  return connectionKeyOf(index) === connectionKey(conn.kind, conn.metadata.name, conn.metadata.namespace);
+}
 import { EARLIER, NAMESPACE, NOW, NOW_ISO, aMilvusIndex, type MilvusIndexBuilder } from './builders.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -253,7 +259,7 @@ class Harness {
     this.reconciler = new ConnectionReconciler({
       kind: this.kind,
       store: this.store,
-      indexes: this.indexes,
+      usersOf: (connKey) => this.indexes.list().filter((i) => connectionKeyOf(i) === connKey),
       registry: this.registry,
       secrets: this.secrets,
       milvus: this.milvus,
@@ -540,27 +546,27 @@ const rows: Row[] = [
   },
   {
     name: 'finalizer write conflict',
-    reason: 'a 409 is a quiet, immediate retry with a fresh view; nothing else is done',
+    reason: 'a 409 retries through the key\'s rate limiter (no hot loop, backoff not reset) with a fresh view; nothing else is done',
     given: { connection: aConnection().build(), indexes: USED, writeFailures: { addFinalizer: new ApiException(409, 'Conflict', '', {}) } },
-    want: { requeue: { kind: 'After', ms: 0 }, writes: ['addFinalizer'], secretGets: [], milvusTargets: [] },
+    want: { requeue: { kind: 'Backoff', error: 'HTTP 409: ' }, writes: ['addFinalizer'], secretGets: [], milvusTargets: [] },
   },
   {
     name: 'finalizer write fails',
     reason: 'any other failure backs off; nothing else is done',
     given: { connection: aConnection().withFinalizer().build(), indexes: [], writeFailures: { removeFinalizer: new ApiException(500, 'Internal', '{"message":"etcd timeout"}', {}) } },
-    want: { requeue: { kind: 'Backoff' }, writes: ['removeFinalizer'], milvusTargets: [], registry: 'absent' },
+    want: { requeue: { kind: 'Backoff', error: 'HTTP 500: etcd timeout' }, writes: ['removeFinalizer'], milvusTargets: [], registry: 'absent' },
   },
   {
     name: 'status write conflict',
-    reason: 'a 409 is a quiet, immediate retry; the registry already holds the verification',
+    reason: 'a 409 retries through the key\'s rate limiter; the registry already holds the verification',
     given: { connection: withTokenSecret().build(), secrets: TOKEN_SECRET, indexes: USED, writeFailures: { writeStatus: new ApiException(409, 'Conflict', '', {}) } },
-    want: { requeue: { kind: 'After', ms: 0 }, writes: ['writeStatus'], registry: { ready: true } },
+    want: { requeue: { kind: 'Backoff', error: 'HTTP 409: ' }, writes: ['writeStatus'], registry: { ready: true } },
   },
   {
     name: 'status write fails',
     reason: 'a failed status write fails the pass (style rule 6): backoff',
     given: { connection: withTokenSecret().build(), secrets: TOKEN_SECRET, indexes: USED, writeFailures: { writeStatus: new ApiException(500, 'Internal', '', {}) } },
-    want: { requeue: { kind: 'Backoff' }, writes: ['writeStatus'] },
+    want: { requeue: { kind: 'Backoff', error: 'HTTP 500: ' }, writes: ['writeStatus'] },
   },
 
   // ---- the connection is gone
@@ -783,7 +789,7 @@ describe('ConnectionReconciler: across passes', () => {
   });
 });
 
-describe('usesConnection', () => {
+describe('connectionKeyOf: which MilvusIndexes use a connection', () => {
   const prod = aConnection('prod').build();
   const shared = aClusterConnection('shared').build();
   it.each([

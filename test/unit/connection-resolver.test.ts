@@ -1,4 +1,4 @@
-// RefConnectionResolver (connection-resolver.ts) and DefaultConnectionResolver (connections.ts) as
+// ByReferenceConnectionResolver (connection/by-reference.ts) and DefaultConnectionResolver (connection/default-connection.ts) as
 // decision tables (style rule 9) over in-memory ObjectStores, a real ConnectionRegistry and a fake
 // NamespaceLabels that records what it was asked. Design §1: a namespaced MilvusConnection serves
 // its own namespace only; a ClusterMilvusConnection serves the namespaces allowedNamespaces selects;
@@ -11,12 +11,11 @@ import type { MilvusIndex } from '../../src/api/milvusindex.js';
 import type { ObjectKey, ObjectStore } from '../../src/controller/types.js';
 import type { NamespaceLabels } from '../../src/kube/secrets.js';
 import type { ConnectionTarget } from '../../src/milvus/types.js';
-import { ConnectionRegistry, connectionKey, type ConnectionState } from '../../src/reconcile/connection-registry.js';
-import { RefConnectionResolver } from '../../src/reconcile/connection-resolver.js';
-import {
-  DEFAULT_CONNECTION_KEY, DefaultConnectionResolver,
-  type ConnectionIdentity, type ConnectionResolution, type DefaultConnectionConfig,
-} from '../../src/reconcile/connections.js';
+import { endpointIdentity } from '../../src/milvus/uri.js';
+import { ByReferenceConnectionResolver as RefConnectionResolver } from '../../src/reconcile/connection/by-reference.js';
+import { DefaultConnectionResolver, type DefaultConnectionConfig } from '../../src/reconcile/connection/default-connection.js';
+import { ConnectionRegistry, type ConnectionState } from '../../src/reconcile/connection/registry.js';
+import { connectionKey, DEFAULT_CONNECTION_KEY, type ConnectionIdentity, type ConnectionResolution } from '../../src/reconcile/connection/resolution.js';
 import { DEFAULT_URI, EARLIER, NAMESPACE, aMilvusIndex, type MilvusIndexBuilder } from './builders.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -135,11 +134,18 @@ function world(given: Given): World {
   for (const [k, v] of Object.entries(given.registry ?? {})) registry.set(k, v);
   const labels = new FakeNamespaceLabels(given.namespaces ?? { [NAMESPACE]: { 'milvus-access': 'prod', 'kubernetes.io/metadata.name': NAMESPACE } }, given.labelsFail);
   const fallback = new DefaultConnectionResolver(given.defaultConnection ?? { target: DEFAULT_TARGET, namespaces: [] });
-  return { resolver: new RefConnectionResolver({ namespaced, cluster, registry, namespaces: labels, fallback }), namespaced, cluster, labels };
+  return { resolver: new RefConnectionResolver({ namespaced, cluster, registry, namespaces: labels, unavailable: () => undefined, fallback }), namespaced, cluster, labels };
 }
 
+/** Identity of a connection at `uri`: canonical endpoint (short names resolved in `namespace`) and the display form. */
+function id(key: string, uri: string, database = 'default', namespace?: string): ConnectionIdentity {
+  return { key, endpoint: endpointIdentity(uri, namespace), displayUri: uri, database };
+}
 function ready(key: string, target: ConnectionTarget, uri = target.uri, database = 'default'): ConnectionResolution {
-  return { kind: 'Ready', key, uri, database, target };
+  return { kind: 'Ready', ...id(key, uri, database, key.startsWith('MilvusConnection/') ? NAMESPACE : undefined), target };
+}
+function unknown(message: RegExp): unknown {
+  return { kind: 'Unknown', message: expect.stringMatching(message) };
 }
 function notReady(reason: 'ConnectionNotReady' | 'ConnectionNotAllowed', message: RegExp): unknown {
   return { kind: 'NotReady', reason, message: expect.stringMatching(message) };
@@ -211,13 +217,13 @@ const rows: Row[] = [
     name: 'MilvusConnection exists, registry has no state yet',
     reason: 'the connection reconciler has not verified it yet',
     given: { resource: usingConnection('prod'), namespaced: [aConnection().build()] },
-    want: { resolution: notReady('ConnectionNotReady', /MilvusConnection "prod" in namespace "search" has not been verified yet/) },
+    want: { resolution: unknown(/MilvusConnection "prod" in namespace "search" has not been verified since the operator started/) },
   },
   {
     name: 'MilvusConnection exists, only another namespace\'s connection of that name is verified',
     reason: 'registry keys include the namespace: another tenant\'s state is never used',
     given: { resource: usingConnection('prod'), namespaced: [aConnection().build(), aConnection('prod', 'other').build()], registry: { [connectionKey('MilvusConnection', 'prod', 'other')]: readyState(PROD_TARGET) } },
-    want: { resolution: notReady('ConnectionNotReady', /has not been verified yet/) },
+    want: { resolution: unknown(/has not been verified since the operator started/) },
   },
   {
     name: 'MilvusConnection verified and ready',
@@ -333,7 +339,7 @@ const rows: Row[] = [
     name: 'ClusterMilvusConnection allowed, not verified yet',
     reason: 'an empty registry means not verified',
     given: { resource: usingClusterConnection(), cluster: [aClusterConnection().allowAll().build()] },
-    want: { resolution: notReady('ConnectionNotReady', /ClusterMilvusConnection "shared" has not been verified yet/) },
+    want: { resolution: unknown(/ClusterMilvusConnection "shared" has not been verified since the operator started/) },
   },
   {
     name: 'ClusterMilvusConnection allowed, not ready',
@@ -393,14 +399,14 @@ interface IdentityRow {
 }
 
 const identityRows: IdentityRow[] = [
-  { name: 'no ref, default configured', reason: 'the default connection\'s identity', given: { resource: aMilvusIndex() }, want: { key: DEFAULT_CONNECTION_KEY, uri: DEFAULT_URI, database: 'default' } },
+  { name: 'no ref, default configured', reason: 'the default connection\'s identity', given: { resource: aMilvusIndex() }, want: id(DEFAULT_CONNECTION_KEY, DEFAULT_URI) },
   { name: 'no ref, default not configured', reason: 'cannot be resolved now', given: { resource: aMilvusIndex(), defaultConnection: { target: undefined, namespaces: [] } }, want: undefined },
-  { name: 'no ref, namespace not allowed', reason: 'identity names where the index would live, independent of permission (peers are filtered by their status)', given: { resource: aMilvusIndex(), defaultConnection: { target: DEFAULT_TARGET, namespaces: ['ml'] } }, want: { key: DEFAULT_CONNECTION_KEY, uri: DEFAULT_URI, database: 'default' } },
-  { name: 'MilvusConnection present, not verified', reason: 'identity comes from the cache, not the registry', given: { resource: usingConnection(), namespaced: [aConnection().build()] }, want: { key: PROD_KEY, uri: PROD_URI, database: 'default' } },
-  { name: 'MilvusConnection with a database', reason: 'spec.database of the connection', given: { resource: usingConnection(), namespaced: [aConnection().spec({ database: 'analytics' }).build()] }, want: { key: PROD_KEY, uri: PROD_URI, database: 'analytics' } },
+  { name: 'no ref, namespace not allowed', reason: 'identity names where the index would live, independent of permission (peers are filtered by their status)', given: { resource: aMilvusIndex(), defaultConnection: { target: DEFAULT_TARGET, namespaces: ['ml'] } }, want: id(DEFAULT_CONNECTION_KEY, DEFAULT_URI) },
+  { name: 'MilvusConnection present, not verified', reason: 'identity comes from the cache, not the registry', given: { resource: usingConnection(), namespaced: [aConnection().build()] }, want: id(PROD_KEY, PROD_URI, 'default', NAMESPACE) },
+  { name: 'MilvusConnection with a database', reason: 'spec.database of the connection', given: { resource: usingConnection(), namespaced: [aConnection().spec({ database: 'analytics' }).build()] }, want: id(PROD_KEY, PROD_URI, 'analytics', NAMESPACE) },
   { name: 'MilvusConnection missing', reason: 'cannot be resolved now', given: { resource: usingConnection() }, want: undefined },
   { name: 'MilvusConnection only in another namespace', reason: 'own namespace only', given: { resource: usingConnection(), namespaced: [aConnection('prod', 'other').build()] }, want: undefined },
-  { name: 'ClusterMilvusConnection present', reason: 'uri and database of the cluster connection', given: { resource: usingClusterConnection(), cluster: [aClusterConnection().build()] }, want: { key: SHARED_KEY, uri: SHARED_URI, database: 'analytics' } },
+  { name: 'ClusterMilvusConnection present', reason: 'uri and database of the cluster connection', given: { resource: usingClusterConnection(), cluster: [aClusterConnection().build()] }, want: id(SHARED_KEY, SHARED_URI, 'analytics') },
   { name: 'ClusterMilvusConnection missing', reason: 'cannot be resolved now', given: { resource: usingClusterConnection() }, want: undefined },
 ];
 
@@ -428,17 +434,15 @@ describe('RefConnectionResolver.identity', () => {
 // DefaultConnectionResolver on its own
 
 describe('DefaultConnectionResolver', () => {
-  it('refuses a connectionRef (it only knows the default connection)', async () => {
+  it('has no identity for a resource with a connectionRef (the by-reference resolver serves those)', () => {
     const r = new DefaultConnectionResolver({ target: DEFAULT_TARGET, namespaces: [] });
-    const res = usingConnection('prod').build();
-    expect(await r.resolve(res)).toEqual(notReady('ConnectionNotReady', /MilvusConnection "prod" is not supported/));
-    expect(r.identity(res)).toBeUndefined();
+    expect(r.identity(usingConnection('prod').build())).toBeUndefined();
   });
 
   it('hands out the configured target itself', async () => {
     const target: ConnectionTarget = { ...DEFAULT_TARGET, token: 'root:Milvus' };
     const r = new DefaultConnectionResolver({ target, namespaces: [] });
     const got = await r.resolve(aMilvusIndex().build() satisfies MilvusIndex);
-    expect(got).toEqual({ kind: 'Ready', key: DEFAULT_CONNECTION_KEY, uri: DEFAULT_URI, database: 'default', target });
+    expect(got).toEqual({ kind: 'Ready', ...id(DEFAULT_CONNECTION_KEY, DEFAULT_URI), target });
   });
 });

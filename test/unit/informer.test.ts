@@ -4,7 +4,7 @@ import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Informer, type InformerOptions, type ListFn, type Logger, type WatchClient } from '../../src/controller/informer.js';
 import type { ControllerSource } from '../../src/controller/runner.js';
-import type { Clock } from '../../src/controller/workqueue.js';
+import type { Clock } from '../../src/controller/clock.js';
 
 interface Widget {
   apiVersion?: string;

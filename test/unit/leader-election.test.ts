@@ -3,6 +3,7 @@
 // kube-apiserver is exercised by test/integration/leader-election.test.ts.
 import { ApiException, type V1Lease } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../../src/controller/clock.js';
 import type { Logger } from '../../src/controller/informer.js';
 import { LeaderElector, resolveLeaseNamespace, type LeaseApi, type LeaderElectorOptions } from '../../src/controller/leader-election.js';
 
@@ -127,7 +128,7 @@ const settle = () => vi.advanceTimersByTimeAsync(0);
 
 describe('LeaderElector (fake Lease API, fake timers)', () => {
   beforeEach(() => {
-    vi.useFakeTimers();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     vi.setSystemTime(new Date('2026-11-28T12:00:00Z'));
   });
   afterEach(() => {
@@ -242,16 +243,32 @@ describe('LeaderElector (fake Lease API, fake timers)', () => {
     expect(a.started).toBe(1);
   });
 
-  it('isLeader() is fenced by the clock even when the event loop could not run the deadline timer', async () => {
+  it('isLeader() is fenced by the monotonic clock even when the event loop could not run the deadline timer', async () => {
+    const api = new FakeLeaseApi();
+    // Monotonic time that moves on while no timer runs (a stalled event loop).
+    let stalledMs = 0;
+    const clock = { ...systemClock, now: () => systemClock.now() + stalledMs };
+    const a = elector(api, 'a', { clock });
+    a.elector.start();
+    await settle();
+    expect(a.elector.isLeader()).toBe(true);
+    stalledMs = 2499;
+    expect(a.elector.isLeader()).toBe(true);
+    expect(a.elector.leadershipRemainingMs()).toBeGreaterThan(0);
+    stalledMs = 2500;
+    expect(a.elector.isLeader()).toBe(false);
+    expect(a.elector.leadershipRemainingMs()).toBe(0);
+  });
+
+  it('a wall-clock jump neither ends nor extends leadership (lease timing is monotonic)', async () => {
     const api = new FakeLeaseApi();
     const a = elector(api, 'a');
     a.elector.start();
     await settle();
+    const before = a.elector.leadershipRemainingMs();
+    vi.setSystemTime(Date.now() + 3_600_000); // NTP steps the wall clock an hour ahead
     expect(a.elector.isLeader()).toBe(true);
-    vi.setSystemTime(Date.now() + 2499); // time jumps, no timer has fired yet
-    expect(a.elector.isLeader()).toBe(true);
-    vi.setSystemTime(Date.now() + 1);
-    expect(a.elector.isLeader()).toBe(false);
+    expect(a.elector.leadershipRemainingMs()).toBe(before);
   });
 
   it('gives up at once when another live holder shows up on the Lease', async () => {
@@ -385,7 +402,7 @@ describe('LeaderElector (fake Lease API, fake timers)', () => {
 });
 
 describe('LeaderElector: the leadership budget never reaches the lease duration', () => {
-  beforeEach(() => vi.useFakeTimers());
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] }));
   afterEach(() => {
     for (const e of electors.splice(0)) void e.stop();
     vi.useRealTimers();

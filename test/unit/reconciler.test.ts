@@ -15,10 +15,12 @@ import { MilvusError, type ErrorKind } from '../../src/milvus/errors.js';
 import type {
   CollectionLookup, ConnectionTarget, CreateIndexRequest, FieldInfo, LoadState, MilvusClientProvider, MilvusIndexApi, ObservedIndex, SupportResult,
 } from '../../src/milvus/types.js';
-import type { ConnectionIdentity, ConnectionResolution, ConnectionResolver } from '../../src/reconcile/connections.js';
+import { ClaimIndex } from '../../src/reconcile/claims.js';
+import type { ConnectionIdentity, ConnectionResolution, ConnectionResolver } from '../../src/reconcile/connection/resolution.js';
+import type { Logger } from '../../src/controller/informer.js';
 import { decideFailure } from '../../src/reconcile/decide.js';
 import type { MetricMark } from '../../src/reconcile/plan.js';
-import { MilvusIndexReconciler, type ReconcileLogger, type ReconcileMetrics } from '../../src/reconcile/reconciler.js';
+import { MilvusIndexReconciler, type ReconcileMetrics } from '../../src/reconcile/reconciler.js';
 import {
   DEFAULT_URI, NAMESPACE, NOW,
   aFailure, aMilvusIndex, anIndex, anObservation, aScalarIndex, createIndexAction, docsFields,
@@ -132,9 +134,11 @@ const DEFAULT_TARGET: ConnectionTarget = { uri: DEFAULT_URI, database: 'default'
 /** Resolves every resource to the default connection (or `resolution`), records resolves. */
 class FakeResolver implements ConnectionResolver {
   readonly resolved: string[] = [];
-  resolution: ConnectionResolution = { kind: 'Ready', key: 'default', uri: DEFAULT_URI, database: 'default', target: DEFAULT_TARGET };
+  resolution: ConnectionResolution = { kind: 'Ready', key: 'default', endpoint: DEFAULT_URI, displayUri: DEFAULT_URI, database: 'default', target: DEFAULT_TARGET };
   identity(_resource: MilvusIndex): ConnectionIdentity | undefined {
-    return this.resolution.kind === 'Ready' ? { key: this.resolution.key, uri: this.resolution.uri, database: this.resolution.database } : { key: 'default', uri: DEFAULT_URI, database: 'default' };
+    return this.resolution.kind === 'Ready'
+      ? { key: this.resolution.key, endpoint: this.resolution.endpoint, displayUri: this.resolution.displayUri, database: this.resolution.database }
+      : { key: 'default', endpoint: DEFAULT_URI, displayUri: DEFAULT_URI, database: 'default' };
   }
   async resolve(resource: MilvusIndex): Promise<ConnectionResolution> {
     this.resolved.push(`${resource.metadata.namespace}/${resource.metadata.name}`);
@@ -200,9 +204,10 @@ class FakeMetrics implements ReconcileMetrics {
   readonly progress: Array<{ key: string; ratio: number | undefined }> = [];
   mark(mark: MetricMark, resource: MilvusIndex): void { this.marks.push({ mark, key: keyOf(resource) }); }
   buildProgress(resource: MilvusIndex, ratio: number | undefined): void { this.progress.push({ key: keyOf(resource), ratio }); }
+  verified(_resource: MilvusIndex): void {}
 }
 
-class RecordingLog implements ReconcileLogger {
+class RecordingLog implements Logger {
   readonly lines: Array<{ level: string; obj: object; msg: string }> = [];
   debug(obj: object, msg: string): void { this.lines.push({ level: 'debug', obj, msg }); }
   info(obj: object, msg: string): void { this.lines.push({ level: 'info', obj, msg }); }
@@ -239,6 +244,7 @@ class World {
   readonly log = new RecordingLog();
   readonly locks = new KeyedMutex();
   mayWrite: (() => boolean) | undefined;
+  readonly claims = new ClaimIndex(this.store, this.connections);
   readonly reconciler: MilvusIndexReconciler;
 
   constructor(...resources: Array<MilvusIndex | MilvusIndexBuilder>) {
@@ -246,15 +252,15 @@ class World {
     this.milvus.collection('default', 'docs');
     this.reconciler = new MilvusIndexReconciler({
       store: this.store,
+      claims: this.claims,
       connections: this.connections,
       milvus: this.provider,
-      writer: this.writer,
+      execute: { writer: this.writer, leadershipRemainingMs: () => ((this.mayWrite?.() ?? true) ? Number.POSITIVE_INFINITY : 0) },
       events: this.events,
       collectionLocks: this.locks,
       now: () => NOW,
       log: this.log,
       metrics: this.metrics,
-      mayWrite: () => this.mayWrite?.() ?? true,
     });
   }
 
@@ -265,6 +271,7 @@ class World {
   }
 
   reconcile(key = SUBJECT): Promise<RequeueDecision> {
+    for (const r of this.store.list()) this.claims.upsert(r);
     return this.reconciler.reconcile(key);
   }
 
@@ -361,7 +368,7 @@ const rows: Row[] = [
     reason: 'decideFailure: MilvusUnavailable, Reconciling, retry with backoff; the IndexCreated event of the failed plan is not emitted',
     given: { resources: [fresh()], setup: (w) => { w.milvus.failures.createIndex = milvusError('Transient'); } },
     want: {
-      requeue: { kind: 'Backoff' },
+      requeue: { kind: 'Backoff', error: expect.any(String) },
       journal: [...READS, 'kube.writeStatus', 'milvus.createIndex', 'kube.writeStatus'],
       ready: ['False', 'MilvusUnavailable'], reconciling: 'True', stalled: 'False',
       events: ['docs-embedding Warning MilvusUnavailable'],
@@ -394,28 +401,28 @@ const rows: Row[] = [
     reason: 'decideFailure: the collection vanished between observe and create: CollectionNotFound, capped backoff',
     given: { resources: [fresh()], setup: (w) => { w.milvus.failures.createIndex = milvusError('DependencyMissing', 'createIndex', 'collection not found'); } },
     want: {
-      requeue: { kind: 'CappedBackoff' },
+      requeue: { kind: 'CappedBackoff', error: expect.any(String) },
       journal: [...READS, 'kube.writeStatus', 'milvus.createIndex', 'kube.writeStatus'],
       ready: ['False', 'CollectionNotFound'], reconciling: 'True', events: [],
     },
   },
   {
     name: 'status write conflict (409) before createIndex',
-    reason: 'a 409 is an immediate, quiet requeue: no Milvus write on a stale view, no second status write, no event',
+    reason: 'a 409 retries through the per-key rate limiter (counted as an error, backoff not reset): no Milvus write on a stale view, no second status write, no event',
     given: { resources: [fresh()], setup: (w) => { w.writer.failures.writeStatus = () => conflict(); } },
-    want: { requeue: { kind: 'After', ms: 0 }, journal: [...READS, 'kube.writeStatus'], events: [], never: ['createIndex'] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'kube.writeStatus'], events: [], never: ['createIndex'] },
   },
   {
     name: 'status write fails (500) before createIndex',
     reason: 'a failed status write fails the reconcile (style rule 6): backoff, and the Milvus write never happens',
     given: { resources: [fresh()], setup: (w) => { w.writer.failures.writeStatus = () => serverError(); } },
-    want: { requeue: { kind: 'Backoff' }, journal: [...READS, 'kube.writeStatus'], events: [], never: ['createIndex'] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'kube.writeStatus'], events: [], never: ['createIndex'] },
   },
   {
     name: 'status write conflict (409) after the build finished',
-    reason: 'the final write conflicts: immediate requeue, no second write, and nothing announced (events and metrics wait for a written status)',
+    reason: 'the final write conflicts: a rate-limited retry, no second write, and nothing announced (events and metrics wait for a written status)',
     given: { resources: [created().notReady('Building', { reconciling: true })], setup: (w) => { w.withIndex(); w.writer.failures.writeStatus = () => conflict(); } },
-    want: { requeue: { kind: 'After', ms: 0 }, journal: [...READS, 'kube.writeStatus'], events: [], marks: [] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'kube.writeStatus'], events: [], marks: [] },
   },
   {
     name: 'build finished: Ready',
@@ -431,25 +438,25 @@ const rows: Row[] = [
   // ---- finalizer
   {
     name: 'no finalizer yet',
-    reason: 'the finalizer is stored before anything is created; the next pass follows at once with the patched object',
+    reason: 'the finalizer is stored before anything is created; the watch event of the patched object brings the next pass (no second pass inside this one)',
     given: { resources: [fresh().withoutFinalizer()] },
     want: {
-      requeue: { kind: 'After', ms: 0 },
-      journal: ['kube.addFinalizer', ...READS, 'kube.writeStatus', 'milvus.createIndex'],
-      ready: ['False', 'Building'], ownership: 'Created', events: ['docs-embedding Normal IndexCreated'],
+      requeue: { kind: 'None' },
+      journal: ['kube.addFinalizer'],
+      ready: null, events: [],
     },
   },
   {
     name: 'no finalizer yet, the patch conflicts',
-    reason: 'a 409 on the finalizer is a quiet immediate requeue: no Milvus read or write, no status write',
+    reason: 'a 409 on the finalizer retries through the rate limiter: no Milvus read or write, no status write',
     given: { resources: [fresh().withoutFinalizer()], setup: (w) => { w.writer.failures.addFinalizer = () => conflict(); } },
-    want: { requeue: { kind: 'After', ms: 0 }, journal: ['kube.addFinalizer'], ready: null, events: [] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: ['kube.addFinalizer'], ready: null, events: [] },
   },
   {
     name: 'no finalizer yet, connection not ready',
-    reason: 'nothing is read from Milvus before the finalizer is stored; then the connection problem is reported',
+    reason: 'nothing is read from Milvus before the finalizer is stored; the next pass reports the connection problem',
     given: { resources: [fresh().withoutFinalizer()], setup: (w) => { w.connections.resolution = { kind: 'NotReady', reason: 'ConnectionNotReady', message: 'not yet' }; } },
-    want: { requeue: { kind: 'CappedBackoff' }, journal: ['kube.addFinalizer', 'kube.writeStatus'], ready: ['False', 'ConnectionNotReady'] },
+    want: { requeue: { kind: 'None' }, journal: ['kube.addFinalizer'], ready: null },
   },
 
   // ---- connection / Milvus not usable
@@ -463,13 +470,13 @@ const rows: Row[] = [
     name: 'Milvus unreachable while observing',
     reason: 'MilvusUnavailable, backoff, no Milvus write',
     given: { resources: [fresh()], setup: (w) => { w.milvus.failures.describeCollection = milvusError('Transient', 'describeCollection', 'cannot describe collection: 14 UNAVAILABLE'); } },
-    want: { requeue: { kind: 'Backoff' }, journal: ['milvus.describeCollection', 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'], events: ['docs-embedding Warning MilvusUnavailable'], never: ['createIndex'] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: ['milvus.describeCollection', 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'], events: ['docs-embedding Warning MilvusUnavailable'], never: ['createIndex'] },
   },
   {
     name: 'leadership not confirmed',
-    reason: 'the fence is checked right before every Milvus write: the write is skipped and the key backs off',
+    reason: 'the fence is checked before every write, to Kubernetes as well as Milvus: nothing is written and the key backs off',
     given: { resources: [fresh()], setup: (w) => { w.mayWrite = () => false; } },
-    want: { requeue: { kind: 'Backoff' }, journal: [...READS, 'kube.writeStatus'], never: ['createIndex'] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS], ready: null, never: ['createIndex'] },
   },
 
   // ---- deletion: RemoveFinalizer plans never write status at the end
@@ -506,13 +513,13 @@ const rows: Row[] = [
     name: 'deleting, dropIndex fails Transient',
     reason: 'the finalizer stays; MilvusUnavailable, backoff',
     given: { resources: [created().deleting()], setup: (w) => { w.withIndex(); w.milvus.failures.dropIndex = milvusError('Transient', 'dropIndex', 'cannot drop index: 14 UNAVAILABLE'); } },
-    want: { requeue: { kind: 'Backoff' }, journal: [...READS, 'milvus.dropIndex', 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'milvus.dropIndex', 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'] },
   },
   {
     name: 'deleting, removeFinalizer conflicts',
-    reason: 'a 409 is a quiet immediate requeue; no status write (the next pass sees the index gone and only removes the finalizer)',
+    reason: 'a 409 retries through the rate limiter; no status write (the next pass sees the index gone and only removes the finalizer)',
     given: { resources: [created().deleting()], setup: (w) => { w.withIndex(); w.writer.failures.removeFinalizer = () => conflict(); } },
-    want: { requeue: { kind: 'After', ms: 0 }, journal: [...READS, 'milvus.dropIndex', 'kube.removeFinalizer'], ready: null },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'milvus.dropIndex', 'kube.removeFinalizer'], ready: null },
   },
 ];
 
@@ -558,7 +565,8 @@ describe('a failing action ends in the status and requeue decideFailure produces
     const afterFirst = fresh().status(first).build();
     const expected = decideFailure(anObservation(afterFirst).build(), aFailure(createIndexAction(), given, message), NOW);
     expect(second, `status: ${reason}`).toEqual(expected.status);
-    expect(requeue, `requeue: ${reason}`).toEqual(expected.requeue);
+    // A failed Milvus write keeps decideFailure's timing and is counted as a reconcile error.
+    expect(requeue, `requeue: ${reason}`).toEqual(expected.requeue.kind === 'Backoff' || expected.requeue.kind === 'CappedBackoff' ? { ...expected.requeue, error: expect.stringContaining('CreateIndex') } : expected.requeue);
     expect(w.events.summary, `events: ${reason}`).toEqual(expected.events.map((e) => `docs-embedding ${e.type} ${e.reason}`));
   });
 
@@ -585,7 +593,7 @@ describe('a Kubernetes write failure is not reported as a Milvus outage', () => 
     if (given.index) w.withIndex();
     w.writer.failures[given.op] = () => serverError();
     const requeue = await w.reconcile();
-    expect(requeue, `backoff: ${reason}`).toEqual({ kind: 'Backoff' });
+    expect(requeue, `backoff: ${reason}`).toEqual({ kind: 'Backoff', error: expect.stringContaining('HTTP 500') });
     expect(w.events.summary.filter((e) => e.endsWith('MilvusUnavailable')), `no MilvusUnavailable event: ${reason}`).toEqual([]);
     expect(w.writer.statuses.filter((s) => ready(s)?.reason === 'MilvusUnavailable'), `no MilvusUnavailable status: ${reason}`).toEqual([]);
   });
@@ -603,7 +611,7 @@ describe('no status write when nothing changed', () => {
       statusWrites.push(w.writer.ops('writeStatus'));
       w.applyWrites();
     }
-    expect(statusWrites, 'finalizer + create (1) / Ready (1) / idle / idle').toEqual([1, 1, 0, 0]);
+    expect(statusWrites, 'finalizer (0) / create (1) / Ready (1) / idle').toEqual([0, 1, 1, 0]);
     expect(ready(w.store.get(SUBJECT)?.status)).toMatchObject({ status: 'True', reason: 'IndexBuilt' });
 
     // Idle pass: reads only, no write of any kind, nothing announced.
@@ -755,7 +763,7 @@ describe('DropIndex always targets the index the observation confirmed', () => {
     const w = new World(given.resource);
     const db = given.database ?? 'default';
     if (db !== 'default') w.milvus.collection(db, 'docs');
-    if (given.connectionDatabase) w.connections.resolution = { kind: 'Ready', key: 'default', uri: DEFAULT_URI, database: given.connectionDatabase, target: { ...DEFAULT_TARGET, database: given.connectionDatabase } };
+    if (given.connectionDatabase) w.connections.resolution = { kind: 'Ready', key: 'default', endpoint: DEFAULT_URI, displayUri: DEFAULT_URI, database: given.connectionDatabase, target: { ...DEFAULT_TARGET, database: given.connectionDatabase } };
     for (const i of given.indexes) w.withIndex(i, db);
     if (given.listFails) w.milvus.failures.listIndexes = milvusError('Transient', 'listIndexes', 'cannot list indexes: 14 UNAVAILABLE');
     await w.reconcile();

@@ -266,7 +266,7 @@ describe('Controller', () => {
   });
 
   it('resyncs every key once per period, spread over ±10% of the period', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     const randoms = [0, 0.5, 0.999];
     let r = 0;
     const { source, queue, controller } = setup({
@@ -295,7 +295,7 @@ describe('Controller', () => {
   });
 
   it('spreads the resync of 1000 keys instead of firing them together', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     const reconcile = vi.fn<ReconcileFn>(async () => ({ kind: 'None' }));
     const { source, controller } = setup({ reconcile, resyncPeriodMs: 100_000, concurrency: 4 });
     running.push(controller);
@@ -333,7 +333,7 @@ describe('Controller', () => {
   });
 
   it('stop gives up after the timeout when a reconcile hangs', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     const { fn, calls } = manualReconcile();
     const { source, log, controller } = setup({ reconcile: fn });
     source.sync();

@@ -35,7 +35,7 @@ function recordingMetrics(): WorkqueueMetrics & { calls: string[] } {
 
 describe('WorkQueue', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
   });
   afterEach(() => {
     vi.useRealTimers();

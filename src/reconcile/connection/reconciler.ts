@@ -1,18 +1,20 @@
-import { CONNECTION_FINALIZER, type AnyConnection, type ConnectionReadyReason, type ConnectionStatus } from '../api/connection.js';
-import type { MilvusIndex } from '../api/milvusindex.js';
-import type { ObjectStore, RequeueDecision } from '../controller/types.js';
-import { describeKubeError, isWriteConflict } from '../kube/errors.js';
-import type { SecretReader } from '../kube/secrets.js';
-import { isAuthFailure } from '../milvus/classify.js';
-import { targetFingerprint } from '../milvus/pool.js';
-import type { ConnectionTarget, MilvusClientProvider } from '../milvus/types.js';
-import { applySummary, statusEqual, type Summary } from './conditions.js';
-import { connectionKey, type ConnectionRegistry, type ConnectionState } from './connection-registry.js';
-import type { ReconcileLogger } from './reconciler.js';
+import { CONNECTION_FINALIZER, type AnyConnection, type ConnectionReadyReason, type ConnectionStatus } from '../../api/connection.js';
+import type { MilvusIndex } from '../../api/milvusindex.js';
+import type { Logger } from '../../controller/informer.js';
+import type { ObjectStore, RequeueDecision } from '../../controller/types.js';
+import { describeKubeError, isWriteConflict } from '../../kube/errors.js';
+import type { SecretReader } from '../../kube/secrets.js';
+import { isAuthFailure } from '../../milvus/classify.js';
+import { targetFingerprint } from '../../milvus/pool.js';
+import type { ConnectionTarget, MilvusClientProvider } from '../../milvus/types.js';
+import { displayUri } from '../../milvus/uri.js';
+import { applySummary, statusEqual, type Summary } from '../conditions.js';
+import type { ConnectionRegistry, ConnectionState } from './registry.js';
+import { connectionKey } from './resolution.js';
 
 /** Finalizer and status writes of one connection kind. */
 export interface ConnectionWriter {
-  addFinalizer(obj: AnyConnection, finalizer: string): Promise<void>;
+  addFinalizer(obj: AnyConnection, finalizer: string): Promise<unknown>;
   removeFinalizer(obj: AnyConnection, finalizer: string): Promise<void>;
   writeStatus(obj: AnyConnection, status: ConnectionStatus): Promise<string | undefined>;
 }
@@ -20,22 +22,19 @@ export interface ConnectionWriter {
 export interface ConnectionReconcilerDeps {
   kind: 'MilvusConnection' | 'ClusterMilvusConnection';
   store: ObjectStore<AnyConnection>;
-  indexes: ObjectStore<MilvusIndex>;
+  /**
+   * The MilvusIndexes that use a connection (by connectionKey), deleting ones included, from the
+   * synced MilvusIndex cache; undefined while that cache has not synced (nothing is decided then).
+   */
+  usersOf: (connectionKey: string) => MilvusIndex[] | undefined;
   registry: ConnectionRegistry;
   secrets: SecretReader;
   milvus: MilvusClientProvider & { evict(key: string): Promise<void> };
   writer: ConnectionWriter;
   now: () => Date;
-  log: ReconcileLogger;
+  log: Logger;
   /** Called when a connection's usability or target changed: the MilvusIndexes using it are re-checked. */
   onChanged: (connectionKey: string) => void;
-}
-
-/** Does `index` use the connection `conn`? */
-export function usesConnection(index: MilvusIndex, conn: AnyConnection): boolean {
-  const ref = index.spec.connectionRef;
-  if (!ref || ref.kind !== conn.kind || ref.name !== conn.metadata.name) return false;
-  return conn.kind === 'ClusterMilvusConnection' || index.metadata.namespace === conn.metadata.namespace;
 }
 
 type Credentials = { kind: 'Ok'; target: ConnectionTarget } | { kind: 'Missing'; message: string };
@@ -63,7 +62,9 @@ export class ConnectionReconciler {
       }
       return { kind: 'None' };
     }
-    const users = d.indexes.list().filter((i) => usesConnection(i, obj));
+    const users = d.usersOf(connKey);
+    // No finalizer is removed and no "in use" count is taken on a partial view.
+    if (users === undefined) return { kind: 'After', ms: 1000 };
     const hasFinalizer = (obj.metadata.finalizers ?? []).includes(CONNECTION_FINALIZER);
     try {
       if (users.length === 0 && hasFinalizer) {
@@ -75,9 +76,9 @@ export class ConnectionReconciler {
         return { kind: 'None' };
       }
     } catch (e) {
-      if (isWriteConflict(e)) return { kind: 'After', ms: 0 };
-      d.log.warn({ key, error: describeKubeError(e) }, 'cannot update the connection finalizer');
-      return { kind: 'Backoff' };
+      const error = describeKubeError(e);
+      if (!isWriteConflict(e)) d.log.warn({ key, error }, 'cannot update the connection finalizer');
+      return { kind: 'Backoff', error };
     }
 
     const previous = d.registry.get(connKey);
@@ -99,9 +100,9 @@ export class ConnectionReconciler {
       try {
         await d.writer.writeStatus(obj, status);
       } catch (e) {
-        if (isWriteConflict(e)) return { kind: 'After', ms: 0 };
-        d.log.warn({ key, error: describeKubeError(e) }, 'cannot write connection status');
-        return { kind: 'Backoff' };
+        const error = describeKubeError(e);
+        if (!isWriteConflict(e)) d.log.warn({ key, error }, 'cannot write connection status');
+        return { kind: 'Backoff', error };
       }
     }
     return state.ready ? { kind: 'None' } : { kind: 'CappedBackoff' };
@@ -121,11 +122,11 @@ export class ConnectionReconciler {
     const target = creds.target;
     try {
       const version = await this.deps.milvus.get(connKey, target).serverVersion();
-      return { ready: true, reason: 'Connected', message: `Connected to Milvus ${version} at ${target.uri}.`, target, lastWorking: target, serverVersion: version };
+      return { ready: true, reason: 'Connected', message: `Connected to Milvus ${version} at ${displayUri(target.uri)}.`, target, lastWorking: target, serverVersion: version };
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      if (isAuthFailure(e)) return fail('AuthenticationFailed', `Milvus at ${target.uri} refused the credentials: ${msg}. Fix the Secret; the operator re-reads it on the next reconcile.`, target);
-      return fail('Unreachable', `Milvus at ${target.uri} cannot be reached: ${msg}. Retrying with backoff.`, target);
+      if (isAuthFailure(e)) return fail('AuthenticationFailed', `Milvus at ${displayUri(target.uri)} refused the credentials: ${msg}. Fix the Secret; the operator re-reads it on the next reconcile.`, target);
+      return fail('Unreachable', `Milvus at ${displayUri(target.uri)} cannot be reached: ${msg}. Retrying with backoff.`, target);
     }
   }
 

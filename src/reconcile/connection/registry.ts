@@ -1,5 +1,5 @@
-import type { ConnectionReadyReason } from '../api/connection.js';
-import type { ConnectionTarget } from '../milvus/types.js';
+import type { ConnectionReadyReason } from '../../api/connection.js';
+import type { ConnectionTarget } from '../../milvus/types.js';
 
 /** What the connection reconciler last established about one connection. */
 export interface ConnectionState {
@@ -31,8 +31,4 @@ export class ConnectionRegistry {
   delete(key: string): void {
     this.states.delete(key);
   }
-}
-
-export function connectionKey(kind: 'MilvusConnection' | 'ClusterMilvusConnection', name: string, namespace?: string): string {
-  return kind === 'MilvusConnection' ? `MilvusConnection/${namespace}/${name}` : `ClusterMilvusConnection/${name}`;
 }
