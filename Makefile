@@ -26,11 +26,16 @@ demo: build prebuild
 
 ## test: everything `.ci/run` runs (unit + integration against real servers + the kind e2e, which skips
 ## with the reason printed where no Docker engine is reachable)
-test: build prebuild test-e2e test-unit test-integration
+test: build prebuild test-e2e test-unit test-integration test-faults
 
 ## prebuild: build/cache kube-apiserver, etcd, kubectl (Go module proxy) and the Milvus Lite venv (PyPI)
 prebuild:
 	$(call timed,prebuild,$(NPM_EXEC) tsx scripts/prebuild.ts)
+
+## test-faults: fault tier (restarts, failovers, RBAC as granted, bad input) against the real servers
+.PHONY: test-faults
+test-faults:
+	$(call timed,test-faults,$(NPM_EXEC) vitest run --config vitest.faults.config.ts)
 
 ## test-unit: vitest unit tier
 test-unit:

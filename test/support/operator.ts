@@ -6,6 +6,7 @@ import { parseConfig, type OperatorConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { OperatorMetrics } from '../../src/observability/metrics.js';
 import { Operator } from '../../src/operator.js';
+import type { MilvusWriteObserver } from '../../src/reconcile/write-observer.js';
 
 export interface TestOperator {
   operator: Operator;
@@ -17,7 +18,7 @@ export interface TestOperator {
 }
 
 /** Starts an operator watching `namespace`; `flags` are CLI flags, `env` its environment. */
-export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}): Promise<TestOperator> {
+export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}, milvusWrites?: MilvusWriteObserver): Promise<TestOperator> {
   const parsed = parseConfig(
     ['--namespace', namespace, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug', '--shutdown-timeout', '10s', ...flags],
     env,
@@ -27,7 +28,7 @@ export async function startTestOperator(kc: KubeConfig, namespace: string, flags
   const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)); cb(); } });
   const log = createLogger('debug', sink);
   const metrics = new OperatorMetrics({ processMetrics: false });
-  const operator = new Operator(parsed.config, { kc, log, metrics });
+  const operator = new Operator(parsed.config, { kc, log, metrics, ...(milvusWrites ? { milvusWrites } : {}) });
   await operator.start();
   return { operator, metrics, config: parsed.config, logs, stop: () => operator.stop() };
 }
