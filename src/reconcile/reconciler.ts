@@ -169,11 +169,7 @@ export class MilvusIndexReconciler {
     switch (action.type) {
       case 'CreateIndex': return api.createIndex(action.request);
       case 'DropIndex': return api.dropIndex(db, spec.collectionName, action.fieldName, action.indexName);
-      case 'AlterProperties': {
-        const res = await api.alterIndexProperties(db, spec.collectionName, action.indexName, action.properties);
-        if (res.kind === 'Unsupported') throw new UnsupportedError(res.message);
-        return;
-      }
+      case 'AlterProperties': return api.alterIndexProperties(db, spec.collectionName, action.indexName, action.properties);
       case 'ReleaseCollection': return api.releaseCollection(db, spec.collectionName);
       case 'LoadCollection': return api.loadCollection(db, spec.collectionName);
     }
@@ -193,12 +189,10 @@ export class MilvusIndexReconciler {
   }
 }
 
-class UnsupportedError extends Error {}
 class NotLeaderError extends Error {}
 
 function classifyFailure(action: Action, e: unknown): ActionFailure {
   if (isWriteConflict(e)) return { action, kind: 'Conflict', message: describeKubeError(e) };
-  if (e instanceof UnsupportedError) return { action, kind: 'Unsupported', message: e.message };
   if (isMilvusError(e)) return { action, kind: e.kind, message: e.message };
   if (httpStatus(e) !== undefined) return { action, kind: 'Transient', message: describeKubeError(e) };
   return { action, kind: 'Transient', message: e instanceof Error ? e.message : String(e) };
