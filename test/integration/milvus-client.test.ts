@@ -355,6 +355,8 @@ describe('SdkMilvusIndexApi against Milvus Lite', () => {
       await api.createIndex({ database: 'default', collection: name, fieldName: 'vec', indexName: 'vec', indexType: 'FLAT', metricType: 'L2', params: {} }, { timeoutMs: 5_000 });
       await api.releaseCollection('default', name, { timeoutMs: 5_000 });
       await api.loadCollection('default', name, { timeoutMs: 5_000 });
+      expect(await waitForLoadState('default', name, 'Loaded')).toBe('Loaded');
+      await api.releaseCollection('default', name, { timeoutMs: 5_000 });
       await api.dropIndex('default', name, 'vec', 'vec', { timeoutMs: 5_000 });
       expect(await api.listIndexes('default', name)).toEqual([]);
     });
