@@ -1,3 +1,5 @@
+import { displayUri, hasUserinfo } from './milvus/uri.js';
+
 /**
  * The one schema for flags and environment: every option has a flag, an environment variable,
  * a default and help text. Flags win over environment, environment over defaults.
@@ -58,7 +60,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'metricsBindAddress', flag: 'metrics-bind-address', env: 'MIO_METRICS_BIND_ADDRESS', kind: 'string', default: ':8080', help: 'Address of the Prometheus /metrics endpoint; "0" disables it.' },
   { key: 'healthProbeBindAddress', flag: 'health-probe-bind-address', env: 'MIO_HEALTH_PROBE_BIND_ADDRESS', kind: 'string', default: ':8081', help: 'Address of /healthz and /readyz; "0" disables them.' },
   { key: 'logLevel', flag: 'log-level', env: 'LOG_LEVEL', kind: 'level', default: 'info', help: 'trace, debug, info, warn or error. Logs are JSON lines on stdout.' },
-  { key: 'milvusUri', flag: 'milvus-uri', env: 'MILVUS_URI', kind: 'string', default: '', help: 'Default connection: Milvus address (host:port or https://host:port), used by MilvusIndexes without connectionRef.' },
+  { key: 'milvusUri', flag: 'milvus-uri', env: 'MILVUS_URI', kind: 'string', default: '', help: 'Default connection: Milvus address (host[:port] or http(s)://host[:port]; port 19530, 443 for https), used by MilvusIndexes without connectionRef. No credentials in it: see MILVUS_TOKEN, MILVUS_USERNAME.' },
   { key: 'milvusDatabase', flag: 'milvus-database', env: 'MILVUS_DATABASE', kind: 'string', default: 'default', help: 'Default connection: database for indexes that name none.' },
   { key: 'milvusToken', env: 'MILVUS_TOKEN', kind: 'string', default: '', help: 'Default connection: token (user:password or an API key). Environment only.', secret: true },
   { key: 'milvusUsername', env: 'MILVUS_USERNAME', kind: 'string', default: '', help: 'Default connection: user name. Environment only.' },
@@ -151,6 +153,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if ((config.milvusUsername === undefined) !== (config.milvusPassword === undefined)) {
     throw new ConfigError('MILVUS_USERNAME and MILVUS_PASSWORD must be set together');
   }
+  if (config.milvusUri !== undefined && hasUserinfo(config.milvusUri)) {
+    throw new ConfigError(
+      `--milvus-uri / MILVUS_URI must not contain credentials (got "${displayUri(config.milvusUri)}" with user information before "@"): ` +
+        'set MILVUS_USERNAME and MILVUS_PASSWORD, or MILVUS_TOKEN, instead',
+    );
+  }
   if (config.renewDeadlineMs >= config.leaseDurationMs) throw new ConfigError('--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration');
   if (config.retryPeriodMs >= config.renewDeadlineMs) throw new ConfigError('--leader-elect-retry-period must be shorter than --leader-elect-renew-deadline');
   return { kind: 'config', config };
@@ -173,7 +181,12 @@ export function helpText(): string {
   return lines.join('\n');
 }
 
-/** The configuration with secrets masked, for the start-up log line. */
+/** The configuration with secrets masked and the uri without userinfo, for the start-up log line. */
 export function redactedConfig(c: OperatorConfig): Record<string, unknown> {
-  return { ...c, milvusToken: c.milvusToken ? '[REDACTED]' : undefined, milvusPassword: c.milvusPassword ? '[REDACTED]' : undefined };
+  return {
+    ...c,
+    milvusUri: c.milvusUri === undefined ? undefined : displayUri(c.milvusUri),
+    milvusToken: c.milvusToken ? '[REDACTED]' : undefined,
+    milvusPassword: c.milvusPassword ? '[REDACTED]' : undefined,
+  };
 }

@@ -22,6 +22,7 @@ export type MilvusFailure =
   | 'AuthFailed'
   | 'RateLimited'
   | 'Unavailable'
+  | 'DeadlineExceeded'
   | 'Unimplemented'
   | 'Unknown';
 
@@ -38,6 +39,8 @@ const KIND_OF: Record<MilvusFailure, ErrorKind> = {
   AuthFailed: 'Transient',
   RateLimited: 'Transient',
   Unavailable: 'Transient',
+  // The caller's per-call deadline (WriteOptions.timeoutMs) ran out.
+  DeadlineExceeded: 'Transient',
   Unimplemented: 'Unsupported',
   Unknown: 'Transient',
 };
@@ -277,9 +280,12 @@ function message(failure: MilvusFailure, ctx: ClassifyContext, cause: string): s
   return `cannot ${ctx.action}: ${prefix}${clean}`;
 }
 
-/** Removes secrets and any `user:password@` from text meant for logs, events and status. */
+/**
+ * Removes secrets and the userinfo of any `scheme://userinfo@host` (up to the last `@` before a
+ * slash or space, so passwords containing `@` go whole) from text meant for logs, events and status.
+ */
 export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(/(\/\/)[^/@\s]+:[^/@\s]*@/g, '$1***@');
+  let out = text.replace(/(\/\/)[^\s/]*@/g, '$1***@');
   for (const s of secrets) {
     if (s.length >= 3) out = out.split(s).join('***');
   }

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 
 import { stableJson } from './canonical.js';
-import { SdkMilvusIndexApi, describeTarget, noopMilvusMetrics, type MilvusMetrics } from './client.js';
+import { SdkMilvusIndexApi, noopMilvusMetrics, type MilvusMetrics } from './client.js';
+import { describeTarget } from './target.js';
 import type { ConnectionTarget, MilvusClientProvider, MilvusIndexApi } from './types.js';
 
 export { describeTarget };

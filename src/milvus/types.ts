@@ -2,7 +2,10 @@ import type { ErrorKind } from './errors.js';
 
 /** Where and how to reach a Milvus server. Secrets live only in `token`/`password`, never logged. */
 export interface ConnectionTarget {
-  /** host:port, or http(s)://host:port (https turns TLS on). */
+  /**
+   * `host[:port]` or `http(s)://host[:port]` (https turns TLS on; ports default to 19530 / 443,
+   * see uri.ts). Userinfo is refused when the client is built (InvalidSpec) and never shown.
+   */
   uri: string;
   /** Default database of the connection ("default" when unset). */
   database: string;
@@ -68,12 +71,22 @@ export interface CreateIndexRequest {
   params: Record<string, string | number | boolean>;
 }
 
-/** Result of a capability-dependent call. */
-export type SupportResult = { kind: 'Done' } | { kind: 'Unsupported'; message: string };
+/**
+ * Per-call options of a write. `timeoutMs` caps the whole call, counted from the moment it is
+ * made, including any wait for the connection's concurrency limit: a caller holding leadership
+ * passes the time it still holds it. The connection's own timeout still applies when shorter.
+ * When the time is up before the request is sent, it is not sent (MilvusError Transient,
+ * failure DeadlineExceeded); when it runs out in flight, the call fails the same way but the
+ * server may still apply the request.
+ */
+export interface WriteOptions {
+  timeoutMs?: number;
+}
 
 /**
- * Narrow port the reconciler uses. Every method classifies failures into MilvusError (errors.ts);
- * server-side statuses are judged by `error_code === 'Success' && code === 0`.
+ * Narrow port the reconciler uses. Every method throws MilvusError only (errors.ts, classified
+ * once in classify.ts); server-side statuses are judged by `error_code === 'Success' && code === 0`.
+ * Messages never contain secrets or a uri's userinfo.
  * Implementations serialise nothing themselves: callers hold the per-collection lock.
  */
 export interface MilvusIndexApi {
@@ -83,18 +96,18 @@ export interface MilvusIndexApi {
   /** Every index of the collection (empty list when it has none). Read only. */
   listIndexes(database: string, collection: string): Promise<ObservedIndex[]>;
   /** createIndex; throws MilvusError on refusal. */
-  createIndex(req: CreateIndexRequest): Promise<void>;
+  createIndex(req: CreateIndexRequest, options?: WriteOptions): Promise<void>;
   /**
    * Drops `indexName` of `fieldName`. Precondition: a describe just confirmed that exactly this
    * index exists (Milvus Lite drops every index of the collection for an unknown name).
    * An index already gone is success.
    */
-  dropIndex(database: string, collection: string, fieldName: string, indexName: string): Promise<void>;
-  /** alterIndexProperties; Unsupported on servers without AlterIndex (Milvus Lite, 2.3). */
-  alterIndexProperties(database: string, collection: string, indexName: string, properties: Record<string, string>): Promise<SupportResult>;
-  releaseCollection(database: string, collection: string): Promise<void>;
+  dropIndex(database: string, collection: string, fieldName: string, indexName: string, options?: WriteOptions): Promise<void>;
+  /** alterIndexProperties; MilvusError kind Unsupported on servers without AlterIndex (Milvus Lite, 2.3). */
+  alterIndexProperties(database: string, collection: string, indexName: string, properties: Record<string, string>, options?: WriteOptions): Promise<void>;
+  releaseCollection(database: string, collection: string, options?: WriteOptions): Promise<void>;
   /** Starts loading and returns (loadCollectionAsync). */
-  loadCollection(database: string, collection: string): Promise<void>;
+  loadCollection(database: string, collection: string, options?: WriteOptions): Promise<void>;
   /** Server version string, e.g. "v2.6.1" or "milvus_lite-3.2.2". Also a health probe. */
   serverVersion(): Promise<string>;
 }

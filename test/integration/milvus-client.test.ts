@@ -1,16 +1,17 @@
 // The Milvus adapter (src/milvus) against a REAL Milvus Lite 3.x (no mocks). The server comes from
 // the integration globalSetup through inject('milvusUri'); each test makes its own collections.
 // Test titles name the server that shows the behaviour. `milvusUri` is typed in test/support/provided.d.ts.
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 
 import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { paramsEqual } from '../../src/milvus/canonical.js';
 import { failureOf, isIndexAlreadyExists } from '../../src/milvus/classify.js';
-import { Semaphore, SdkMilvusIndexApi, describeTarget, type MilvusMetrics } from '../../src/milvus/client.js';
+import { SdkMilvusIndexApi, type MilvusMetrics } from '../../src/milvus/client.js';
 import { MilvusError, type ErrorKind } from '../../src/milvus/errors.js';
 import { MilvusClientPool, targetFingerprint } from '../../src/milvus/pool.js';
+import { describeTarget } from '../../src/milvus/target.js';
 import type { ConnectionTarget, LoadState } from '../../src/milvus/types.js';
 
 const uri = inject('milvusUri');
@@ -88,6 +89,24 @@ async function closedPort(): Promise<number> {
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
+}
+
+/** A TCP server that accepts connections and never answers (a black-holed Milvus). */
+async function blackHole(): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const srv = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const addr = srv.address();
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : 0,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => srv.close(() => resolve()));
+    },
+  };
 }
 
 beforeAll(() => {
@@ -319,13 +338,71 @@ describe('SdkMilvusIndexApi against Milvus Lite', () => {
     });
   });
 
-  it('[milvus-lite] alterIndexProperties → Unsupported (AlterIndex is UNIMPLEMENTED, the SDK answers {})', async () => {
+  it('[milvus-lite] alterIndexProperties throws MilvusError Unsupported (AlterIndex is UNIMPLEMENTED, the SDK answers {})', async () => {
     const name = await newCollection();
     await api.createIndex({ database: 'default', collection: name, fieldName: 'vec', indexName: 'vec', indexType: 'HNSW', metricType: 'L2', params: { M: 8 } });
     await api.releaseCollection('default', name);
-    const got = await api.alterIndexProperties('default', name, 'vec', { 'mmap.enabled': 'true' });
-    expect(got).toEqual({ kind: 'Unsupported', message: expect.stringContaining('AlterIndex') });
+    const err = await caught(api.alterIndexProperties('default', name, 'vec', { 'mmap.enabled': 'true' }));
+    expect(err.kind).toBe('Unsupported');
+    expect(failureOf(err)).toBe('Unimplemented');
+    expect(err.message).toMatch(/^cannot alter the properties of index "vec" of collection default\/mc_.*: the server does not implement AlterIndex/);
     expect(metrics.last('alterIndexProperties')?.outcome).toBe('Unsupported');
+  });
+
+  describe('per-call deadline (WriteOptions.timeoutMs)', () => {
+    it('[milvus-lite] a write within its budget succeeds', async () => {
+      const name = await newCollection();
+      await api.createIndex({ database: 'default', collection: name, fieldName: 'vec', indexName: 'vec', indexType: 'FLAT', metricType: 'L2', params: {} }, { timeoutMs: 5_000 });
+      await api.releaseCollection('default', name, { timeoutMs: 5_000 });
+      await api.loadCollection('default', name, { timeoutMs: 5_000 });
+      expect(await waitForLoadState('default', name, 'Loaded')).toBe('Loaded');
+      await api.releaseCollection('default', name, { timeoutMs: 5_000 });
+      await api.dropIndex('default', name, 'vec', 'vec', { timeoutMs: 5_000 });
+      expect(await api.listIndexes('default', name)).toEqual([]);
+    });
+
+    it('[milvus-lite] no budget left: not sent, Transient DeadlineExceeded, and the index is not created', async () => {
+      const name = await newCollection();
+      const err = await caught(api.createIndex({ database: 'default', collection: name, fieldName: 'vec', indexName: 'vec', indexType: 'FLAT', metricType: 'L2', params: {} }, { timeoutMs: 0 }));
+      expect(err.kind).toBe('Transient');
+      expect(failureOf(err)).toBe('DeadlineExceeded');
+      expect(err.message).toContain('not sent');
+      expect(metrics.last('createIndex')?.outcome).toBe('Transient');
+      expect(await api.listIndexes('default', name)).toEqual([]);
+    });
+
+    it('[no answer] the caller stops waiting at its deadline although the connection timeout is longer', async () => {
+      const hole = await blackHole();
+      const m = new RecordingMetrics();
+      const silent = new SdkMilvusIndexApi(target({ uri: `127.0.0.1:${hole.port}`, timeoutMs: 20_000 }), { metrics: m });
+      try {
+        const started = Date.now();
+        const err = await caught(silent.dropIndex('default', 'x', 'vec', 'vec', { timeoutMs: 300 }));
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(err.kind).toBe('Transient');
+        expect(failureOf(err)).toBe('DeadlineExceeded');
+        expect(err.message).toContain('the server may still apply the request');
+        expect(m.calls.map((c) => [c.method, c.outcome])).toEqual([['dropIndex', 'Transient']]);
+      } finally {
+        await silent.close();
+        await hole.close();
+      }
+    });
+
+    it('[no answer] with maxConcurrentRequests=1 a write queued behind a hanging call is never sent once its budget is gone', async () => {
+      const hole = await blackHole();
+      const silent = new SdkMilvusIndexApi(target({ uri: `127.0.0.1:${hole.port}`, timeoutMs: 2_000, maxConcurrentRequests: 1 }));
+      try {
+        const holder = caught(silent.serverVersion());
+        const err = await caught(silent.createIndex({ database: 'default', collection: 'x', fieldName: 'vec', indexName: 'vec', indexType: 'FLAT', params: {} }, { timeoutMs: 200 }));
+        expect(failureOf(err)).toBe('DeadlineExceeded');
+        expect(err.message).toContain('waiting for a free request slot (not sent)');
+        expect((await holder).kind).toBe('Transient');
+      } finally {
+        await silent.close();
+        await hole.close();
+      }
+    });
   });
 
   it('[milvus-lite] maxConcurrentRequests=1: parallel calls all complete', async () => {
@@ -376,11 +453,40 @@ describe('unreachable or unusable servers', () => {
     }
   });
 
-  it('a uri without a port → InvalidSpec on the first call (construction never throws)', async () => {
-    const bad = new SdkMilvusIndexApi(target({ uri: 'http://milvus.example' }));
+  it('[milvus-lite] a uri without a port uses 19530 (http) and reaches the server', async () => {
+    const lite = new URL(`http://${uri.replace(/^https?:\/\//, '')}`);
+    // Only meaningful when the test server is on the Milvus default port; otherwise check the address it would dial.
+    const p = new SdkMilvusIndexApi(target({ uri: `http://${lite.hostname}` }));
+    try {
+      if (lite.port === '19530') expect(await p.serverVersion()).toMatch(/^milvus_lite-/);
+      else expect(describeTarget(target({ uri: `http://${lite.hostname}` }))).toMatch(new RegExp(`^http://${lite.hostname}:19530 `));
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('a uri with credentials → InvalidSpec on every call (construction never throws), and no message shows them', async () => {
+    const m = new RecordingMetrics();
+    const bad = new SdkMilvusIndexApi(target({ uri: `http://root:pa55-word@${uri.replace(/^https?:\/\//, '')}` }), { metrics: m });
+    try {
+      for (const call of [() => bad.serverVersion(), () => bad.createIndex({ database: 'default', collection: 'x', fieldName: 'vec', indexName: 'vec', indexType: 'FLAT', params: {} })]) {
+        const err = await caught(call());
+        expect(err.kind).toBe('InvalidSpec');
+        expect(err.message).toContain('credentials in the uri are not supported');
+        expect(err.message).not.toContain('pa55-word');
+        expect(err.message).not.toContain('root');
+      }
+      expect(m.calls.map((c) => c.outcome)).toEqual(['InvalidSpec', 'InvalidSpec']);
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('an unsupported scheme → InvalidSpec on the first call', async () => {
+    const bad = new SdkMilvusIndexApi(target({ uri: 'grpc://milvus.example:19530' }));
     const err = await caught(bad.serverVersion());
     expect(err.kind).toBe('InvalidSpec');
-    expect(err.message).toContain('a port is required');
+    expect(err.message).toContain('unsupported scheme "grpc"');
     await bad.close();
   });
 
@@ -449,29 +555,6 @@ describe('MilvusClientPool', () => {
     expect(d).not.toContain('BEGIN CERTIFICATE');
     expect(d).toContain('auth=token');
     expect(d).toContain('tls=on (custom ca) serverName=milvus.example.com');
-    expect(describeTarget(target({ uri: 'http://u:pw@h:1' }))).not.toContain('pw');
-  });
-});
-
-describe('Semaphore (the per-connection limit)', () => {
-  it('admits `limit` holders, queues the rest in order, and a double release is harmless', async () => {
-    const sem = new Semaphore(2);
-    const r1 = await sem.acquire();
-    const r2 = await sem.acquire();
-    const order: number[] = [];
-    const p3 = sem.acquire().then((r) => (order.push(3), r));
-    const p4 = sem.acquire().then((r) => (order.push(4), r));
-    await new Promise((r) => setTimeout(r, 10));
-    expect({ inFlight: sem.inFlight, waiting: sem.waiting, order }).toEqual({ inFlight: 2, waiting: 2, order: [] });
-    r1();
-    r1();
-    const r3 = await p3;
-    expect({ inFlight: sem.inFlight, waiting: sem.waiting, order }).toEqual({ inFlight: 2, waiting: 1, order: [3] });
-    r2();
-    const r4 = await p4;
-    expect(order).toEqual([3, 4]);
-    r3();
-    r4();
-    expect({ inFlight: sem.inFlight, waiting: sem.waiting }).toEqual({ inFlight: 0, waiting: 0 });
+    expect(describeTarget(target({ uri: 'http://u:pw-secret@h:1' }))).not.toContain('pw-secret');
   });
 });

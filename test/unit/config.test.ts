@@ -338,6 +338,27 @@ describe('secrets and credentials', () => {
     expect(e.message, 'never echo the password').not.toContain(PASSWORD);
   });
 
+  it.each([
+    { name: '--milvus-uri with user:password', reason: 'a uri is logged and shown in the Pod spec; credentials go to the environment', given: { argv: [`--milvus-uri=http://root:${PASSWORD}@milvus:19530`], env: {} } },
+    { name: '--milvus-uri with a token as userinfo', reason: 'a token is a credential too', given: { argv: ['--milvus-uri', `https://${TOKEN}@in03-x.cloud.zilliz.com`], env: {} } },
+    { name: 'MILVUS_URI with user:password, no scheme', reason: 'every spelling is refused', given: { argv: [], env: { MILVUS_URI: `root:${PASSWORD}@milvus:19530` } } },
+    { name: 'MILVUS_URI whose password contains @', reason: 'the userinfo ends at the last @: nothing of it may be echoed', given: { argv: [], env: { MILVUS_URI: `http://root:${PASSWORD}@x@milvus:19530` } } },
+  ])('refuses $name', ({ reason, given }) => {
+    const e = errorOf(given.argv, given.env);
+    expect(e.message, reason).toMatch(/--milvus-uri \/ MILVUS_URI must not contain credentials/);
+    expect(e.message, 'says what to use instead').toMatch(/MILVUS_USERNAME and MILVUS_PASSWORD, or MILVUS_TOKEN/);
+    expect(e.message, 'never echo the secret').not.toContain(PASSWORD);
+    expect(e.message, 'never echo the secret').not.toContain(TOKEN);
+    expect(e.message, 'never echo the user either').not.toContain('root');
+  });
+
+  it.each([
+    { name: 'without credentials', given: 'http://milvus:19530', want: 'http://milvus:19530' },
+    { name: 'https without port (Zilliz Cloud)', given: 'https://in03-x.cloud.zilliz.com', want: 'https://in03-x.cloud.zilliz.com' },
+  ])('accepts --milvus-uri $name', ({ given, want }) => {
+    expect(configOf([`--milvus-uri=${given}`]).milvusUri).toBe(want);
+  });
+
   describe('redactedConfig', () => {
     const withSecrets = () => configOf(['--milvus-uri=localhost:19530'], { MILVUS_TOKEN: TOKEN, MILVUS_USERNAME: 'root', MILVUS_PASSWORD: PASSWORD });
 
@@ -360,6 +381,13 @@ describe('secrets and credentials', () => {
       const r = redactedConfig(configOf([], {}));
       expect(r.milvusToken).toBeUndefined();
       expect(r.milvusPassword).toBeUndefined();
+    });
+
+    it('never shows userinfo of the uri (a configuration not made by parseConfig may carry it)', () => {
+      const c: OperatorConfig = { ...configOf([]), milvusUri: `http://root:${PASSWORD}@milvus:19530` };
+      const r = redactedConfig(c);
+      expect(r.milvusUri).toBe('http://milvus:19530');
+      expect(JSON.stringify(r)).not.toContain(PASSWORD);
     });
 
     it('masks every option the schema marks secret', () => {

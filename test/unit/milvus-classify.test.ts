@@ -167,6 +167,9 @@ describe('classifyThrown', () => {
 describe('redact', () => {
   it.each([
     { name: 'userinfo in a uri', given: { text: 'dial http://user:pw@h:19530 failed', secrets: [] }, want: 'dial http://***@h:19530 failed' },
+    { name: 'token-only userinfo', given: { text: 'dial https://sk-abc123@h failed', secrets: [] }, want: 'dial https://***@h failed' },
+    { name: 'password containing @', given: { text: 'dial http://root:p@ss@h:19530/x failed', secrets: [] }, want: 'dial http://***@h:19530/x failed' },
+    { name: 'an @ after the authority is not userinfo', given: { text: 'http://h:19530 failed, ask ops@example.com', secrets: [] }, want: 'http://h:19530 failed, ask ops@example.com' },
     { name: 'listed secrets', given: { text: 'token abcdef rejected', secrets: ['abcdef'] }, want: 'token *** rejected' },
     { name: 'very short secrets are ignored (would mangle text)', given: { text: 'a b c', secrets: ['a'] }, want: 'a b c' },
   ])('$name', ({ given, want }) => {

@@ -13,7 +13,7 @@ import type { EventInput, EventRecorder, EventTarget } from '../../src/kube/even
 import type { MilvusIndexWriter } from '../../src/kube/milvusindex-writer.js';
 import { MilvusError, type ErrorKind } from '../../src/milvus/errors.js';
 import type {
-  CollectionLookup, ConnectionTarget, CreateIndexRequest, FieldInfo, LoadState, MilvusClientProvider, MilvusIndexApi, ObservedIndex, SupportResult,
+  CollectionLookup, ConnectionTarget, CreateIndexRequest, FieldInfo, LoadState, MilvusClientProvider, MilvusIndexApi, ObservedIndex,
 } from '../../src/milvus/types.js';
 import { ClaimIndex } from '../../src/reconcile/claims.js';
 import type { ConnectionIdentity, ConnectionResolution, ConnectionResolver } from '../../src/reconcile/connection/resolution.js';
@@ -98,12 +98,11 @@ class FakeMilvus implements MilvusIndexApi {
     const s = this.collections.get(`${database}/${collection}`);
     if (s) s.indexes = s.indexes.filter((i) => !(i.indexName === indexName && i.fieldName === fieldName));
   }
-  async alterIndexProperties(database: string, collection: string, indexName: string, properties: Record<string, string>): Promise<SupportResult> {
+  async alterIndexProperties(database: string, collection: string, indexName: string, properties: Record<string, string>): Promise<void> {
     await this.enter('alterIndexProperties', [database, collection, indexName, properties]);
-    if (!this.alterSupported) return { kind: 'Unsupported', message: 'the server does not implement AlterIndex' };
+    if (!this.alterSupported) throw new MilvusError('Unsupported', 'alterIndexProperties', 'the server does not implement AlterIndex');
     const idx = this.collections.get(`${database}/${collection}`)?.indexes.find((i) => i.indexName === indexName);
     if (idx) idx.properties = { ...idx.properties, ...properties };
-    return { kind: 'Done' };
   }
   async releaseCollection(database: string, collection: string): Promise<void> {
     await this.enter('releaseCollection', [database, collection]);
