@@ -1,8 +1,8 @@
 import type { MilvusIndex, MilvusIndexStatus } from '../api/milvusindex.js';
 import { isWriteConflict } from '../kube/errors.js';
 import type { MilvusIndexWriter } from '../kube/milvusindex-writer.js';
-import { isMilvusError, MilvusError } from '../milvus/errors.js';
-import type { MilvusIndexApi } from '../milvus/types.js';
+import { isMilvusError } from '../milvus/errors.js';
+import type { MilvusIndexApi, WriteOptions } from '../milvus/types.js';
 import { statusEqual } from './conditions.js';
 import type { Action, ActionFailure, MilvusAction, Plan } from './plan.js';
 import type { MilvusWriteObserver } from './write-observer.js';
@@ -76,7 +76,9 @@ async function perform(action: Action, obj: MilvusIndex, target: MilvusTarget, d
   if (!target.api) return { action, kind: 'Transient', message: `cannot ${action.type}: no Milvus connection was observed` };
   const write = { action: action.type, namespace: obj.metadata.namespace, name: obj.metadata.name, database: target.database, collection: obj.spec.collectionName };
   try {
-    await milvusWrite(action, obj.spec.collectionName, target.api, target.database);
+    // A write may not outlive this process's leadership: its deadline is capped by what is left of it.
+    const remaining = deps.leadershipRemainingMs();
+    await milvusWrite(action, obj.spec.collectionName, target.api, target.database, Number.isFinite(remaining) ? { timeoutMs: remaining } : {});
     deps.milvusWrites?.written({ ...write, outcome: 'ok' });
     return undefined;
   } catch (e) {
@@ -86,17 +88,13 @@ async function perform(action: Action, obj: MilvusIndex, target: MilvusTarget, d
   }
 }
 
-async function milvusWrite(action: MilvusAction, collection: string, api: MilvusIndexApi, db: string): Promise<void> {
+async function milvusWrite(action: MilvusAction, collection: string, api: MilvusIndexApi, db: string, options: WriteOptions): Promise<void> {
   switch (action.type) {
-    case 'CreateIndex': return api.createIndex(action.request);
-    case 'DropIndex': return api.dropIndex(db, collection, action.fieldName, action.indexName);
-    case 'AlterProperties': {
-      const res = await api.alterIndexProperties(db, collection, action.indexName, action.properties);
-      if (res.kind === 'Unsupported') throw new MilvusError('Unsupported', 'alterIndexProperties', res.message);
-      return;
-    }
-    case 'ReleaseCollection': return api.releaseCollection(db, collection);
-    case 'LoadCollection': return api.loadCollection(db, collection);
+    case 'CreateIndex': return api.createIndex(action.request, options);
+    case 'DropIndex': return api.dropIndex(db, collection, action.fieldName, action.indexName, options);
+    case 'AlterProperties': return api.alterIndexProperties(db, collection, action.indexName, action.properties, options);
+    case 'ReleaseCollection': return api.releaseCollection(db, collection, options);
+    case 'LoadCollection': return api.loadCollection(db, collection, options);
   }
 }
 

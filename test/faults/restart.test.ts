@@ -62,7 +62,7 @@ describe(`restarts change nothing ${SERVERS}`, () => {
   const eventCount = async () => (await core.listNamespacedEvent({ namespace: ns })).items.length;
 
   const spec = (collectionName: string, connectionRef?: { kind: 'MilvusConnection' | 'ClusterMilvusConnection'; name: string }) => ({
-    ...(connectionRef ? { connectionRef } : {}), collectionName, fieldName: 'vec', indexType: 'FLAT', metricType: 'L2',
+    ...(connectionRef ? { connectionRef } : {}), collectionName, fieldName: 'vec', indexType: 'FLAT', metricType: 'L2', allowCollectionRelease: true,
   });
   const names: string[] = [];
 
