@@ -3,7 +3,7 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { ConfigError, parseConfig, redactedConfig, type OperatorConfig } from './config.js';
 import { describeKubeError } from './kube/errors.js';
-import { createLogger, type Logger } from './observability/logger.js';
+import { createLogger, type ProcessLogger as Logger } from './observability/logger.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from './controller/informer.js';
+import type { Logger } from './observability/logger.js';
 import type { RunningServer } from './observability/http-servers.js';
 
 /** A cache the manager starts and waits for: an Informer satisfies it. */

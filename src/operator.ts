@@ -20,7 +20,7 @@ import { Manager } from './manager.js';
 import { MilvusClientPool } from './milvus/pool.js';
 import type { ConnectionTarget } from './milvus/types.js';
 import { startHealthServer, startMetricsServer } from './observability/http-servers.js';
-import type { Logger } from './observability/logger.js';
+import type { ProcessLogger as Logger } from './observability/logger.js';
 import type { OperatorMetrics } from './observability/metrics.js';
 import { ClaimIndex } from './reconcile/claims.js';
 import { ByReferenceConnectionResolver } from './reconcile/connection/by-reference.js';

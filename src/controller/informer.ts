@@ -1,13 +1,7 @@
+import type { Logger } from '../observability/logger.js';
+import { JitteredBackoff } from './backoff.js';
 import type { ObjectKey, ObjectStore } from './types.js';
 import { systemClock, type Clock } from './clock.js';
-
-/** Structured logger port (pino-compatible): fields first, then a lowercase message. */
-export interface Logger {
-  debug(fields: object, msg: string): void;
-  info(fields: object, msg: string): void;
-  warn(fields: object, msg: string): void;
-  error(fields: object, msg: string): void;
-}
 
 /** The least an object needs for the informer to key and version it. */
 export interface KubeObject {
@@ -121,7 +115,7 @@ const HEALTHY_WATCH_MS = 1000;
 export class Informer<T extends KubeObject> implements ObjectStore<T> {
   private readonly options: InformerOptions<T>;
   private readonly clock: Clock;
-  private readonly backoff: Backoff;
+  private readonly backoff: JitteredBackoff;
   private readonly handlers: Array<InformerEventHandler<T>> = [];
   private readonly listErrorHandlers: Array<(status: number | undefined, err: unknown) => void> = [];
   private cache = new Map<ObjectKey, T>();
@@ -136,7 +130,7 @@ export class Informer<T extends KubeObject> implements ObjectStore<T> {
   constructor(options: InformerOptions<T>) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.backoff = new Backoff(options.initialBackoffMs ?? 1000, options.maxBackoffMs ?? 30_000, options.random ?? Math.random);
+    this.backoff = new JitteredBackoff(options.initialBackoffMs ?? 1000, options.maxBackoffMs ?? 30_000, options.random ?? Math.random);
   }
 
   /** Registers handlers; call before `start()` to see the initial list as adds. */
@@ -427,24 +421,4 @@ function isTimeout(err: unknown): boolean {
 
 function isKubeObject(value: unknown): value is KubeObject {
   return typeof value === 'object' && value !== null && typeof (value as KubeObject).metadata === 'object';
-}
-
-/** Exponential backoff with up to +20% jitter, so restarting replicas do not reconnect in step. */
-class Backoff {
-  private failures = 0;
-  constructor(
-    private readonly initialMs: number,
-    private readonly maxMs: number,
-    private readonly random: () => number,
-  ) {}
-
-  next(): number {
-    const base = Math.min(this.initialMs * 2 ** this.failures, this.maxMs);
-    this.failures++;
-    return Math.min(Math.round(base * (1 + 0.2 * this.random())), this.maxMs);
-  }
-
-  reset(): void {
-    this.failures = 0;
-  }
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describeKubeError, httpStatus } from '../kube/errors.js';
-import type { Logger } from './informer.js';
+import type { Logger } from '../observability/logger.js';
 import { systemClock, type Clock } from './clock.js';
 
 /**

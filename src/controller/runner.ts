@@ -1,4 +1,5 @@
-import { objectKey, type InformerEventHandler, type KubeObject, type Logger } from './informer.js';
+import type { Logger } from '../observability/logger.js';
+import { objectKey, type InformerEventHandler, type KubeObject } from './informer.js';
 import type { ObjectKey, ObjectStore, ReconcileFn, RequeueDecision } from './types.js';
 import { systemClock, type Clock } from './clock.js';
 import { WorkQueue } from './workqueue.js';

@@ -1,5 +1,6 @@
 import type { ObjectKey } from './types.js';
 
+import { exponentialDelay } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 
 export type { Clock };
@@ -198,7 +199,7 @@ export class WorkQueue {
   private nextBackoff(key: ObjectKey, capMs: number): number {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
-    return Math.min(this.baseDelayMs * 2 ** failures, capMs);
+    return exponentialDelay(this.baseDelayMs, failures, capMs);
   }
 
   private push(key: ObjectKey): void {

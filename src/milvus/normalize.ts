@@ -2,6 +2,7 @@
 // without the proto prefix: 'IndexStateNone', 'LoadStateLoaded'), int64 as strings, and leaves
 // optional fields out; nothing here throws.
 
+import { INDEX_STATES } from '../api/milvusindex.js';
 import { parseObservedParams } from './canonical.js';
 import type { FieldInfo, IndexState, LoadState, ObservedIndex } from './types.js';
 
@@ -34,7 +35,6 @@ export interface RawIndexDescription {
 }
 
 /** In proto enum order, so a numeric state indexes them. */
-const INDEX_STATES: readonly IndexState[] = ['None', 'Unissued', 'InProgress', 'Finished', 'Failed', 'Retry'];
 const LOAD_STATES: readonly LoadState[] = ['NotExist', 'NotLoad', 'Loading', 'Loaded'];
 
 /** 'Finished' / 'IndexStateNone' / 3 → IndexState; anything unknown → 'None'. */

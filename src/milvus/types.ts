@@ -1,3 +1,4 @@
+import type { INDEX_STATES } from '../api/milvusindex.js';
 import type { ErrorKind } from './errors.js';
 
 /** Where and how to reach a Milvus server. Secrets live only in `token`/`password`, never logged. */
@@ -39,7 +40,7 @@ export type CollectionLookup =
   | { kind: 'DatabaseNotFound'; message: string }
   | { kind: 'CollectionNotFound'; message: string };
 
-export type IndexState = 'None' | 'Unissued' | 'InProgress' | 'Finished' | 'Failed' | 'Retry';
+export type IndexState = (typeof INDEX_STATES)[number];
 
 /** One index as describeIndex reports it, normalised. */
 export interface ObservedIndex {

@@ -1,4 +1,4 @@
-import { pino, type Logger, type DestinationStream } from 'pino';
+import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 
 /**
  * Paths redacted from every log line. Secrets must never be logged; these paths are the last line
@@ -10,7 +10,18 @@ export const REDACT_PATHS = [
   'target.token', 'target.password', 'headers.authorization', 'req.headers.authorization',
 ];
 
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/** The logging port every component takes: structured fields first, then a lowercase message. */
+export interface Logger {
+  debug(fields: object, msg: string): void;
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+/** The process's logger (pino): a Logger that also makes children and flushes. Only wiring uses it. */
+export type ProcessLogger = PinoLogger;
+
+export function createLogger(level: string, destination?: DestinationStream): ProcessLogger {
   return pino(
     {
       level,
@@ -23,4 +34,3 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
-export type { Logger };

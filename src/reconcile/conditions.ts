@@ -1,3 +1,4 @@
+import { rfc3339 } from '../api/time.js';
 import type { Condition } from '../api/conditions.js';
 import type { MilvusIndexStatus } from '../api/milvusindex.js';
 
@@ -28,7 +29,7 @@ export function setCondition(existing: readonly Condition[], input: ConditionInp
     status: input.status,
     reason: input.reason,
     message: input.message,
-    lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastTransitionTime: previous && previous.status === input.status ? previous.lastTransitionTime : rfc3339(now),
     observedGeneration: generation,
   };
   const out = existing.filter((c) => c.type !== input.type);

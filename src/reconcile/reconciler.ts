@@ -1,5 +1,5 @@
 import { API_VERSION, type MilvusIndex } from '../api/milvusindex.js';
-import type { Logger } from '../controller/informer.js';
+import type { Logger } from '../observability/logger.js';
 import type { KeyedMutex } from '../controller/keyed-mutex.js';
 import type { ObjectStore, RequeueDecision } from '../controller/types.js';
 import type { EventRecorder } from '../kube/events.js';

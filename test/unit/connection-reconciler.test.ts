@@ -21,7 +21,7 @@ import type { ConnectionTarget, MilvusClientProvider, MilvusIndexApi } from '../
 import { ConnectionReconciler, type ConnectionWriter } from '../../src/reconcile/connection/reconciler.js';
 import { ConnectionRegistry, type ConnectionState } from '../../src/reconcile/connection/registry.js';
 import { connectionKey, connectionKeyOf } from '../../src/reconcile/connection/resolution.js';
-import type { Logger as ReconcileLogger } from '../../src/controller/informer.js';
+import type { Logger as ReconcileLogger } from '../../src/observability/logger.js';
 
 /** Does `index` use the connection `conn` (by connectionKey, as the claim index keys users)? */
 function usesConnection(index: MilvusIndex, conn: AnyConnection): boolean {

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Informer, type InformerOptions, type ListFn, type Logger, type WatchClient } from '../../src/controller/informer.js';
+import { Informer, type InformerOptions, type ListFn, type WatchClient } from '../../src/controller/informer.js';
+import type { Logger } from '../../src/observability/logger.js';
 import type { ControllerSource } from '../../src/controller/runner.js';
 import type { Clock } from '../../src/controller/clock.js';
 

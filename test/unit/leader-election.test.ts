@@ -4,7 +4,7 @@
 import { ApiException, type V1Lease } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../src/controller/clock.js';
-import type { Logger } from '../../src/controller/informer.js';
+import type { Logger } from '../../src/observability/logger.js';
 import { LeaderElector, resolveLeaseNamespace, type LeaseApi, type LeaderElectorOptions } from '../../src/controller/leader-election.js';
 
 const NS = 'ops';

@@ -17,7 +17,7 @@ import type {
 } from '../../src/milvus/types.js';
 import { ClaimIndex } from '../../src/reconcile/claims.js';
 import type { ConnectionIdentity, ConnectionResolution, ConnectionResolver } from '../../src/reconcile/connection/resolution.js';
-import type { Logger } from '../../src/controller/informer.js';
+import type { Logger } from '../../src/observability/logger.js';
 import { decideFailure } from '../../src/reconcile/decide.js';
 import type { MetricMark } from '../../src/reconcile/plan.js';
 import { MilvusIndexReconciler, type ReconcileMetrics } from '../../src/reconcile/reconciler.js';

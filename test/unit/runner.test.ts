@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { InformerEventHandler, Logger } from '../../src/controller/informer.js';
+import type { InformerEventHandler } from '../../src/controller/informer.js';
+import type { Logger } from '../../src/observability/logger.js';
 import { Controller, type ControllerMetrics, type ControllerSource, type ReconcileResult } from '../../src/controller/runner.js';
 import type { ObjectKey, ReconcileFn, RequeueDecision } from '../../src/controller/types.js';
 import { WorkQueue } from '../../src/controller/workqueue.js';

@@ -1,6 +1,6 @@
 import { CONNECTION_FINALIZER, type AnyConnection, type ConnectionReadyReason, type ConnectionStatus } from '../../api/connection.js';
 import type { MilvusIndex } from '../../api/milvusindex.js';
-import type { Logger } from '../../controller/informer.js';
+import type { Logger } from '../../observability/logger.js';
 import type { ObjectStore, RequeueDecision } from '../../controller/types.js';
 import { describeKubeError, isWriteConflict } from '../../kube/errors.js';
 import type { SecretReader } from '../../kube/secrets.js';
