@@ -163,6 +163,18 @@ describe('Controller', () => {
       want: { calls: [['addRateLimitedCapped', 'ns/a']], result: 'requeue', errors: 0 },
     },
     {
+      name: 'Backoff with an error',
+      reason: 'a failed reconcile (a write refused, Milvus unreachable) is result="error" and counted in reconcile_errors_total, as a returned error in controller-runtime',
+      given: async () => ({ kind: 'Backoff', error: 'HTTP 500: etcd timeout' }),
+      want: { calls: [['addRateLimited', 'ns/a']], result: 'error', errors: 1 },
+    },
+    {
+      name: 'CappedBackoff with an error',
+      reason: 'a failure that waits on a dependency keeps the lower cap and still counts as an error',
+      given: async () => ({ kind: 'CappedBackoff', error: 'collection not found' }),
+      want: { calls: [['addRateLimitedCapped', 'ns/a']], result: 'error', errors: 1 },
+    },
+    {
       name: 'After',
       reason: 'polling: reset the backoff and come back after the delay',
       given: async () => ({ kind: 'After', ms: 30_000 }),
