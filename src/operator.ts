@@ -129,7 +129,9 @@ export class Operator {
     });
     const claims = new ClaimIndex(indexes, resolver);
     const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
-    const indexController = this.indexController(indexes, claims, resolver, bucket);
+    const recorder = new KubeEventRecorder(kc, metrics, { dedupeWindowMs: 10 * 60_000, now: Date.now, onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event') });
+    const events: EventRecorder = throttled(recorder, bucket, ['emit']);
+    const indexController = this.indexController(indexes, claims, resolver, bucket, events);
     const connectionControllers = new Map<ConnectionKind, Controller<AnyConnection>>();
     const watches = wireWatches({
       indexes, connections, secrets, claims,
@@ -138,7 +140,7 @@ export class Operator {
       forgetIndex: (r) => metrics.forget(r),
     });
     for (const [kind, source] of Object.entries(connections) as Array<[ConnectionKind, Informer<AnyConnection>]>) {
-      const controller = this.connectionController(kind, source, { registry, bucket, usersOf: (key) => (indexes.hasSynced() ? claims.usersOf(key) : undefined), changed: watches.connectionChanged });
+      const controller = this.connectionController(kind, source, { registry, bucket, events, usersOf: (key) => (indexes.hasSynced() ? claims.usersOf(key) : undefined), changed: watches.connectionChanged });
       connectionControllers.set(kind, controller);
       this.manager.addController({ name: kind, controller, needs: [SOURCE.indexes, SOURCE[kind]] });
     }
@@ -159,11 +161,9 @@ export class Operator {
     };
   }
 
-  private indexController(indexes: Informer<MilvusIndex>, claims: ClaimIndex, connections: ByReferenceConnectionResolver, bucket: TokenBucket): Controller<MilvusIndex> {
+  private indexController(indexes: Informer<MilvusIndex>, claims: ClaimIndex, connections: ByReferenceConnectionResolver, bucket: TokenBucket, events: EventRecorder): Controller<MilvusIndex> {
     const { log, metrics } = this.deps;
     const name = metrics.controllerName;
-    const recorder = new KubeEventRecorder(this.deps.kc, metrics, { dedupeWindowMs: 10 * 60_000, now: Date.now, onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event') });
-    const events: EventRecorder = throttled(recorder, bucket, ['emit']);
     const reconciler = new MilvusIndexReconciler({
       store: indexes, claims, connections, milvus: this.pool, execute: this.executeDeps(bucket), events,
       collectionLocks: new KeyedMutex(), now: () => new Date(), log: log.child({ controller: name }), metrics,
@@ -178,14 +178,14 @@ export class Operator {
     });
   }
 
-  private connectionController(kind: ConnectionKind, source: Informer<AnyConnection>, shared: { registry: ConnectionRegistry; bucket: TokenBucket; usersOf: (key: string) => MilvusIndex[] | undefined; changed: (key: string) => void }): Controller<AnyConnection> {
+  private connectionController(kind: ConnectionKind, source: Informer<AnyConnection>, shared: { registry: ConnectionRegistry; bucket: TokenBucket; events: EventRecorder; usersOf: (key: string) => MilvusIndex[] | undefined; changed: (key: string) => void }): Controller<AnyConnection> {
     const { kc, log, metrics } = this.deps;
     const plural = kind === 'MilvusConnection' ? MILVUS_CONNECTION.plural : CLUSTER_MILVUS_CONNECTION.plural;
     const writer = throttled(new CustomObjectWriter<AnyConnection, ConnectionStatus>(kc, { group: GROUP, version: VERSION, plural, namespaced: kind === 'MilvusConnection' }, metrics), shared.bucket, ['addFinalizer', 'removeFinalizer', 'writeStatus']);
     const name = kind.toLowerCase();
     const reconciler = new ConnectionReconciler({
       kind, store: source, usersOf: shared.usersOf, registry: shared.registry, secrets: new KubeSecretReader(kc), milvus: this.pool, writer,
-      now: () => new Date(), log: log.child({ controller: kind }), onChanged: shared.changed,
+      now: () => new Date(), log: log.child({ controller: kind }), onChanged: shared.changed, events: shared.events,
     });
     return new Controller<AnyConnection>({
       name, source, reconcile: reconciler.reconcile, log: log.child({ controller: kind }), concurrency: 2,

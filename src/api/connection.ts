@@ -73,6 +73,7 @@ export const ConnectionStatusSchema = Type.Object(
     conditions: Type.Optional(ConditionListSchema),
     serverVersion: Type.Optional(Type.String({ description: 'Version the server reported.' })),
     usedBy: Type.Optional(Type.Integer({ minimum: 0, description: 'Number of MilvusIndexes using this connection.' })),
+    endpoint: Type.Optional(Type.String({ maxLength: 2048, description: 'Where this connection points, canonically: scheme://host:port/database. A change while MilvusIndexes use it is announced on each of them (their indexes at the old endpoint are kept, not dropped).' })),
   },
   { description: 'What is true now.' },
 );

@@ -267,8 +267,11 @@ class Harness {
       now: () => NOW,
       log: this.log,
       onChanged: (k) => { this.changed.push(k); },
+      events: { emit: async (t, e) => { this.events.push(`${t.metadata.namespace}/${t.metadata.name} ${e.type} ${e.reason}: ${e.message}`); } },
     });
   }
+
+  readonly events: string[] = [];
 
   reconcile(): Promise<RequeueDecision> {
     return this.reconciler.reconcile(this.key);
@@ -801,5 +804,33 @@ describe('connectionKeyOf: which MilvusIndexes use a connection', () => {
     { name: 'cluster connection from any namespace', reason: 'cluster-scoped', given: { index: inNamespace(anIndexUsing('shared', 'ClusterMilvusConnection'), 'other'), conn: shared }, want: true },
   ])('$name', ({ reason, given, want }) => {
     expect(usesConnection(given.index, given.conn), reason).toBe(want);
+  });
+});
+
+describe('a connection re-targeted while in use', () => {
+  const OLD = 'http://milvus-prod.milvus.svc:19530/default';
+  it('is announced once on each MilvusIndex using it, and the new endpoint is recorded in status', async () => {
+    const h = new Harness({
+      connection: aConnection().uri('milvus-2.milvus.svc.cluster.local:19530').withFinalizer().status({ endpoint: OLD }).build(),
+      indexes: [anIndexUsing('prod', 'MilvusConnection', 'a'), anIndexUsing('prod', 'MilvusConnection', 'b')],
+    });
+    await h.reconcile();
+    expect(h.lastStatus?.endpoint).toBe('http://milvus-2.milvus.svc:19530/default');
+    expect(h.events).toEqual([
+      expect.stringMatching(new RegExp(`^${NAMESPACE}/a Warning ConnectionRetargeted: MilvusConnection "prod" now points at http://milvus-2\\.milvus\\.svc:19530/default \\(was ${OLD}\\).*kept, not dropped`)),
+      expect.stringMatching(new RegExp(`^${NAMESPACE}/b Warning ConnectionRetargeted`)),
+    ]);
+    h.applyWrites();
+    await h.reconcile();
+    expect(h.events, 'the recorded endpoint matches now: not announced again').toHaveLength(2);
+  });
+
+  it('the same Milvus spelled another way, or a connection nobody uses, announces nothing', async () => {
+    const respelled = new Harness({ connection: aConnection().uri('http://Milvus-Prod.milvus.svc.cluster.local:19530').withFinalizer().status({ endpoint: OLD }).build(), indexes: [anIndexUsing('prod', 'MilvusConnection', 'a')] });
+    await respelled.reconcile();
+    expect(respelled.events).toEqual([]);
+    const unused = new Harness({ connection: aConnection().uri('milvus-2.milvus.svc:19530').status({ endpoint: OLD }).build(), indexes: [] });
+    await unused.reconcile();
+    expect(unused.events).toEqual([]);
   });
 });

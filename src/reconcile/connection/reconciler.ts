@@ -1,5 +1,5 @@
 import { CONNECTION_FINALIZER, type AnyConnection, type ConnectionReadyReason, type ConnectionStatus } from '../../api/connection.js';
-import type { MilvusIndex } from '../../api/milvusindex.js';
+import { API_VERSION, type MilvusIndex } from '../../api/milvusindex.js';
 import type { Logger } from '../../observability/logger.js';
 import type { ObjectStore, RequeueDecision } from '../../controller/types.js';
 import { describeKubeError, isWriteConflict } from '../../kube/errors.js';
@@ -7,7 +7,8 @@ import type { SecretReader } from '../../kube/secrets.js';
 import { isAuthFailure } from '../../milvus/classify.js';
 import { targetFingerprint } from '../../milvus/pool.js';
 import type { ConnectionTarget, MilvusClientProvider } from '../../milvus/types.js';
-import { displayUri } from '../../milvus/uri.js';
+import { displayUri, endpointIdentity } from '../../milvus/uri.js';
+import type { EventRecorder } from '../../kube/events.js';
 import { applySummary, statusEqual, type Summary } from '../conditions.js';
 import type { ConnectionRegistry, ConnectionState } from './registry.js';
 import { connectionKey } from './resolution.js';
@@ -35,6 +36,8 @@ export interface ConnectionReconcilerDeps {
   log: Logger;
   /** Called when a connection's usability or target changed: the MilvusIndexes using it are re-checked. */
   onChanged: (connectionKey: string) => void;
+  /** Events on the MilvusIndexes using a connection (a re-targeted connection is announced there). */
+  events: EventRecorder;
 }
 
 type Credentials = { kind: 'Ok'; target: ConnectionTarget } | { kind: 'Missing'; message: string };
@@ -90,10 +93,13 @@ export class ConnectionReconciler {
     const summary: Summary = state.ready
       ? { ready: 'True', reason: 'Connected' as Summary['reason'], message: state.message, reconciling: false, stalled: false }
       : { ready: 'False', reason: state.reason as Summary['reason'], message: state.message, reconciling: state.reason === 'Unreachable', stalled: state.reason !== 'Unreachable' };
+    const endpoint = `${endpointIdentity(obj.spec.uri, obj.metadata.namespace)}/${obj.spec.database ?? 'default'}`;
+    if (obj.status?.endpoint !== undefined && obj.status.endpoint !== endpoint) await this.announceRetarget(obj, users, obj.status.endpoint, endpoint);
     const status: ConnectionStatus = {
       observedGeneration: obj.metadata.generation,
       conditions: applySummary(obj.status?.conditions ?? [], summary, obj.metadata.generation, d.now()),
       usedBy: users.length,
+      endpoint,
       ...(state.serverVersion ? { serverVersion: state.serverVersion } : obj.status?.serverVersion ? { serverVersion: obj.status.serverVersion } : {}),
     };
     if (!statusEqual(status, obj.status)) {
@@ -107,6 +113,23 @@ export class ConnectionReconciler {
     }
     return state.ready ? { kind: 'None' } : { kind: 'CappedBackoff' };
   };
+
+  /**
+   * Editing spec.uri or spec.database re-targets every MilvusIndex using the connection: their indexes
+   * are created at the new endpoint, and those at the old one stay (never dropped behind a user's
+   * back). Say so on each of them, once (the status records the new endpoint).
+   */
+  private async announceRetarget(obj: AnyConnection, users: MilvusIndex[], from: string, to: string): Promise<void> {
+    const what = `${obj.kind} "${obj.metadata.name}"`;
+    this.deps.log.warn({ connection: what, from, to, users: users.length }, 'connection re-targeted while in use');
+    for (const u of users) {
+      await this.deps.events.emit({ apiVersion: API_VERSION, kind: 'MilvusIndex', metadata: u.metadata }, {
+        type: 'Warning',
+        reason: 'ConnectionRetargeted',
+        message: `${what} now points at ${to} (was ${from}): this index is managed there from now on; the index at ${from} is kept, not dropped. Drop it there yourself if it is no longer needed.`,
+      });
+    }
+  }
 
   private async verify(obj: AnyConnection, connKey: string, previous: ConnectionState | undefined): Promise<ConnectionState> {
     const lastWorking = previous?.lastWorking;
