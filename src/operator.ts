@@ -154,10 +154,13 @@ export class Operator {
 
   private executeDeps(bucket: TokenBucket): ExecuteDeps {
     const writer = throttled(new KubeMilvusIndexWriter(this.deps.kc, this.deps.metrics), bucket, ['addFinalizer', 'removeFinalizer', 'writeStatus']);
+    const log = this.deps.log.child({ controller: this.deps.metrics.controllerName });
+    const observer = this.deps.milvusWrites;
     return {
       writer,
       leadershipRemainingMs: () => (this.elector ? this.elector.leadershipRemainingMs() : Number.POSITIVE_INFINITY),
-      milvusWrites: this.deps.milvusWrites,
+      // Every Milvus write leaves one audit line (what, on whose behalf, outcome); tests count through the observer.
+      milvusWrites: { written: (w) => { log.info({ ...w, key: `${w.namespace}/${w.name}` }, 'milvus write'); observer?.written(w); } },
     };
   }
 
