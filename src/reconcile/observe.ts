@@ -2,6 +2,7 @@ import { FINALIZER, type MilvusIndex } from '../api/milvusindex.js';
 import type { ObjectStore } from '../controller/types.js';
 import { isMilvusError } from '../milvus/errors.js';
 import type { MilvusClientProvider, MilvusIndexApi } from '../milvus/types.js';
+import { definitionOf } from './compare.js';
 import type { ConnectionResolution, ConnectionResolver } from './connections.js';
 import type { MilvusObservation, Observation, PeerClaim } from './observation.js';
 
@@ -40,7 +41,7 @@ export function peersOf(r: MilvusIndex, store: ObjectStore<MilvusIndex>, resolve
     // A resource that may not use its connection never acts, so it must not block one that may
     // (otherwise a disallowed tenant could take over another tenant's index by being older).
     .filter((o) => o.metadata.uid !== r.metadata.uid && claimOf(o, resolver) === mine && !isConnectionNotAllowed(o))
-    .map((o) => ({ key: resourceKey(o), uid: o.metadata.uid, creationTimestamp: o.metadata.creationTimestamp, deleting: o.metadata.deletionTimestamp !== undefined }));
+    .map((o) => ({ key: resourceKey(o), uid: o.metadata.uid, creationTimestamp: o.metadata.creationTimestamp, deleting: o.metadata.deletionTimestamp !== undefined, definition: definitionOf(o.spec) }));
 }
 
 function isConnectionNotAllowed(r: MilvusIndex): boolean {

@@ -8,9 +8,9 @@ import { isMilvusError } from '../milvus/errors.js';
 import type { MilvusClientProvider, MilvusIndexApi } from '../milvus/types.js';
 import { statusEqual } from './conditions.js';
 import type { ConnectionResolver } from './connections.js';
-import { decide, decideFailure } from './decide.js';
+import { decide, decideFailure } from './decide/index.js';
 import { collectionOf, observe } from './observe.js';
-import type { Action, ActionFailure, EventSpec, MetricMark, Plan } from './plan.js';
+import type { Action, ActionFailure, EventSpec, MetricMark, MilvusAction, Plan } from './plan.js';
 import type { MilvusWriteObserver, MilvusWrite } from './write-observer.js';
 
 export interface ReconcileLogger {
@@ -78,8 +78,8 @@ export class MilvusIndexReconciler {
 
     let current = resource;
     try {
-      if (plan.writeStatusFirst && plan.status && !statusEqual(plan.status, current.status)) {
-        current = await this.writeStatus(current, plan.status);
+      if (plan.intent && !statusEqual(plan.intent, current.status)) {
+        current = await this.writeStatus(current, plan.intent);
       }
     } catch (e) {
       return this.kubeFailure(key, e);
@@ -103,11 +103,11 @@ export class MilvusIndexReconciler {
           return { kind: 'Backoff' };
         }
         if (action.type === 'RemoveFinalizer' || action.type === 'AddFinalizer') return this.kubeFailure(key, e);
-        const failure = classifyFailure(action, e);
-        if (failure.kind === 'Conflict') {
+        if (isWriteConflict(e)) {
           this.deps.log.debug({ ...log, action: action.type }, 'write conflict; retrying with a fresh view');
           return { kind: 'After', ms: 0 };
         }
+        const failure = classifyFailure(action, e);
         this.deps.log.warn({ ...log, action: action.type, errorKind: failure.kind, error: failure.message }, 'action failed');
         const recovery = decideFailure({ ...observation, resource: current }, failure, this.deps.now());
         return this.finish(key, current, recovery);
@@ -196,8 +196,7 @@ export class MilvusIndexReconciler {
 class UnsupportedError extends Error {}
 class NotLeaderError extends Error {}
 
-function classifyFailure(action: Action, e: unknown): ActionFailure {
-  if (isWriteConflict(e)) return { action, kind: 'Conflict', message: describeKubeError(e) };
+function classifyFailure(action: MilvusAction, e: unknown): ActionFailure {
   if (e instanceof UnsupportedError) return { action, kind: 'Unsupported', message: e.message };
   if (isMilvusError(e)) return { action, kind: e.kind, message: e.message };
   if (httpStatus(e) !== undefined) return { action, kind: 'Transient', message: describeKubeError(e) };

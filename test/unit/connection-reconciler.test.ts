@@ -21,7 +21,7 @@ import type { ConnectionTarget, MilvusClientProvider, MilvusIndexApi } from '../
 import { ConnectionReconciler, usesConnection, type ConnectionWriter } from '../../src/reconcile/connection-reconciler.js';
 import { ConnectionRegistry, connectionKey, type ConnectionState } from '../../src/reconcile/connection-registry.js';
 import type { ReconcileLogger } from '../../src/reconcile/reconciler.js';
-import { EARLIER, NAMESPACE, NOW, NOW_ISO, aMilvusIndex, type MilvusIndexBuilder } from './builders.js';
+import { EARLIER, NAMESPACE, NOW, NOW_ISO, aMilvusIndex, type MilvusIndexBuilder } from './fakes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Constants

@@ -17,7 +17,7 @@ import {
   DEFAULT_CONNECTION_KEY, DefaultConnectionResolver,
   type ConnectionIdentity, type ConnectionResolution, type DefaultConnectionConfig,
 } from '../../src/reconcile/connections.js';
-import { DEFAULT_URI, EARLIER, NAMESPACE, aMilvusIndex, type MilvusIndexBuilder } from './builders.js';
+import { DEFAULT_URI, EARLIER, NAMESPACE, aMilvusIndex, type MilvusIndexBuilder } from './fakes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builders and fakes

@@ -16,14 +16,14 @@ import type {
   CollectionLookup, ConnectionTarget, CreateIndexRequest, FieldInfo, LoadState, MilvusClientProvider, MilvusIndexApi, ObservedIndex, SupportResult,
 } from '../../src/milvus/types.js';
 import type { ConnectionIdentity, ConnectionResolution, ConnectionResolver } from '../../src/reconcile/connections.js';
-import { decideFailure } from '../../src/reconcile/decide.js';
+import { decideFailure } from '../../src/reconcile/decide/index.js';
 import type { MetricMark } from '../../src/reconcile/plan.js';
 import { MilvusIndexReconciler, type ReconcileLogger, type ReconcileMetrics } from '../../src/reconcile/reconciler.js';
 import {
   DEFAULT_URI, NAMESPACE, NOW,
   aFailure, aMilvusIndex, anIndex, anObservation, aScalarIndex, createIndexAction, docsFields,
   type MilvusIndexBuilder, type ObservedIndexBuilder,
-} from './builders.js';
+} from './fakes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fakes
@@ -347,12 +347,12 @@ const rows: Row[] = [
   // ---- create
   {
     name: 'index absent: status first, then createIndex',
-    reason: 'writeStatusFirst records ownership Created before the Milvus call, so a crash in between is not an orphan; one write only; observe the effect at once',
+    reason: 'the plan\'s intent (pendingOperation Create) is written before the Milvus call, so a crash in between is not an orphan; ownership waits for the index to be observed; one write only; observe the effect at once',
     given: { resources: [fresh()] },
     want: {
       requeue: { kind: 'After', ms: 0 },
       journal: [...READS, 'kube.writeStatus', 'milvus.createIndex'],
-      ready: ['False', 'Building'], reconciling: 'True', stalled: 'False', ownership: 'Created',
+      ready: ['False', 'Building'], reconciling: 'True', stalled: 'False', ownership: null,
       events: ['docs-embedding Normal IndexCreated'],
     },
   },
@@ -436,7 +436,7 @@ const rows: Row[] = [
     want: {
       requeue: { kind: 'After', ms: 0 },
       journal: ['kube.addFinalizer', ...READS, 'kube.writeStatus', 'milvus.createIndex'],
-      ready: ['False', 'Building'], ownership: 'Created', events: ['docs-embedding Normal IndexCreated'],
+      ready: ['False', 'Building'], ownership: null, events: ['docs-embedding Normal IndexCreated'],
     },
   },
   {

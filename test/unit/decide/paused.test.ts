@@ -1,0 +1,58 @@
+// The paused annotation: observe and report only (decide/paused.ts).
+import { describe, expect, it } from 'vitest';
+import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
+import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import {
+  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  type Row,
+} from './table.js';
+
+const pausedRows: Row[] = [
+  {
+    name: 'paused, owned index gone: no Milvus action, Ready kept, "Paused:" message',
+    reason: 'observe only: Ready keeps its status and reason, its message starts with "Paused:"',
+    given: { observation: anObservation(owned().paused()).build() },
+    want: {
+      actions: [], ready: { status: 'True', reason: 'IndexBuilt', message: paused }, stalled: 'False',
+      events: [], metrics: [],
+    },
+  },
+  {
+    name: 'paused, a Recreate would be due: nothing',
+    reason: 'no release, no drop while paused',
+    given: { observation: anObservation(ownedChanged().paused().spec({ params: { M: 32, efConstruction: 200 }, updatePolicy: 'Recreate', allowCollectionRelease: true })).loaded().index(anIndex()).build() },
+    want: { actions: [], ready: { status: 'True', reason: 'IndexBuilt', message: paused }, pendingOperation: null },
+  },
+  {
+    name: 'paused, properties differ: nothing',
+    reason: 'no alterIndexProperties while paused',
+    given: { observation: anObservation(owned().paused().spec({ properties: { 'mmap.enabled': 'true' } })).index(anIndex()).build() },
+    want: { actions: [], ready: { status: 'True', reason: 'IndexBuilt', message: paused } },
+  },
+  {
+    name: 'paused, never reconciled, index absent: no create',
+    reason: 'a paused resource does not create anything; it says it is paused',
+    given: { observation: anObservation(fresh().paused()).build() },
+    want: { actions: [], status: 'written', ready: expect.objectContaining({ message: paused }), ownership: null },
+  },
+  {
+    name: 'paused while building: Ready=False/Building kept',
+    reason: 'the reason is kept; only the message changes',
+    given: { observation: anObservation(aMilvusIndex().paused().ownership('Created').notReady('Building', { message: 'Index "embedding" is building.' })).index(anIndex().building(1, 10)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: paused } },
+  },
+  {
+    name: 'paused, spec invalid: nothing in Milvus',
+    reason: 'paused and invalid both forbid Milvus writes',
+    given: { observation: anObservation(owned().paused().spec({ params: { M: 1 } })).build() },
+    want: { actions: [], ready: { status: 'True', reason: 'IndexBuilt', message: paused } },
+  },
+  {
+    name: 'paused, Milvus unreachable: Ready kept',
+    reason: 'paused reports; an outage while paused does not flip Ready',
+    given: { observation: anObservation(owned().paused()).unavailable().build() },
+    want: { actions: [], ready: { status: 'True', reason: 'IndexBuilt', message: paused } },
+  },
+];
+
+decisionTable('paused', [...pausedRows]);
