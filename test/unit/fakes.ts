@@ -4,7 +4,7 @@ import { indexStatus } from '../../src/reconcile/decide/index.js';
 // M 16, efConstruction 200) against the default connection — and each method changes one thing.
 import type { Condition } from '../../src/api/conditions.js';
 import {
-  ANNOTATION_PAUSED, ANNOTATION_SKIP_DROP, API_VERSION, FINALIZER,
+  ANNOTATION_PAUSED, ANNOTATION_RECONCILE_REQUESTED_AT, ANNOTATION_SKIP_DROP, API_VERSION, FINALIZER,
   type MilvusIndex, type MilvusIndexSpec, type MilvusIndexStatus, type ObjectMeta, type PendingOperation, type Refusal, type Unsupported,
 } from '../../src/api/milvusindex.js';
 import type { IndexDefinition } from '../../src/reconcile/compare.js';
@@ -80,6 +80,8 @@ export class MilvusIndexBuilder {
   annotated(key: string, value: string): this { this.meta.annotations = { ...this.meta.annotations, [key]: value }; return this; }
   paused(): this { return this.annotated(ANNOTATION_PAUSED, 'true'); }
   skipDrop(): this { return this.annotated(ANNOTATION_SKIP_DROP, 'true'); }
+  /** The reconcile-requested-at annotation set to `value`. */
+  reconcileRequestedAt(value: string): this { return this.annotated(ANNOTATION_RECONCILE_REQUESTED_AT, value); }
 
   /** Replaces the whole status. */
   status(status: MilvusIndexStatus | undefined): this { this.statusV = status === undefined ? undefined : structuredClone(status); return this; }

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
 import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { FINALIZER } from '../../../src/api/milvusindex.js';
+import { statusEqual } from '../../../src/reconcile/conditions.js';
+import type { Plan } from '../../../src/reconcile/plan.js';
 import {
   after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
   type Row,
@@ -49,4 +52,56 @@ const buildRows: Row[] = [
   },
 ];
 
-decisionTable('build', [...buildRows]);
+const created = () => aMilvusIndex().ownership('Created').notReady('Building');
+
+const progressRows: Row[] = [
+  {
+    name: 'building, progress moved within the same step: status.index and the message kept (no write)',
+    reason: 'progress is reported in coarse steps; a poll that only moves row counts writes nothing',
+    given: { observation: anObservation(created().reporting(anIndex().building(100, 1000)).notReady('Building', { message: 'Index "embedding" is building: 100/1000 rows indexed (900 pending), state InProgress.' })).index(anIndex().building(400, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('100/1000') }, requeue: { kind: 'After', ms: BUILD_POLL_MS } },
+  },
+  {
+    name: 'building, progress crossed into the next step: reported',
+    reason: 'a new step is news worth one write',
+    given: { observation: anObservation(created().reporting(anIndex().building(100, 1000))).index(anIndex().building(600, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('600/1000') } },
+  },
+  {
+    name: 'building, a different index (recreated) in the same step: reported',
+    reason: 'another index id is another build',
+    given: { observation: anObservation(created().reporting(anIndex().id('1').building(100, 1000))).index(anIndex().id('2').building(100, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('100/1000') } },
+  },
+];
+
+decisionTable('build', [...buildRows, ...progressRows]);
+
+describe('decide: build progress across many polls', () => {
+  it.each([10, 100, 1000])('apply → Ready over a build of %i polls writes status at most 4 times (design §7)', (polls) => {
+    let resource = aMilvusIndex().withoutFinalizer().build();
+    let writes = 0;
+    const store = (p: Plan) => {
+      for (const s of [p.intent, p.status]) {
+        if (s !== undefined && !statusEqual(s, resource.status)) { writes += 1; resource = { ...resource, status: s }; }
+      }
+    };
+    const first = decide(anObservation(resource).notObserved().build(), NOW);
+    expect(first.actions.map((a) => a.type)).toEqual(['AddFinalizer']);
+    resource = { ...resource, metadata: { ...resource.metadata, finalizers: [FINALIZER] } };
+    const create = decide(anObservation(resource).build(), NOW);
+    expect(create.actions.map((a) => a.type)).toEqual(['CreateIndex']);
+    store(create);
+    const total = 1_000_000;
+    for (let i = 0; i <= polls; i++) {
+      const indexed = Math.floor((total * i) / polls);
+      const idx = i === polls ? anIndex().finished(total) : anIndex().building(indexed, total);
+      const p = decide(anObservation(resource).index(idx).build(), NOW);
+      expect(p.actions).toEqual([]);
+      store(p);
+    }
+    expect(readyReason({ ...create, status: resource.status })).toBe('IndexBuilt');
+    expect(resource.status?.ownership).toBe('Created');
+    expect(writes).toBeLessThanOrEqual(4);
+  });
+});

@@ -152,9 +152,108 @@ const absentRows: Row[] = [
   },
 ];
 
-decisionTable('claim', [...conflictRows, ...createAndAdoptRows, ...absentRows]);
+const REFUSED = 'invalid parameter[expected=valid index params][actual=efConstruction]';
+const PENDING_CREATE = { operation: 'Create', reloadCollection: false, startedAt: EARLIER } as const;
+
+const refusalRows: Row[] = [
+  {
+    name: 'Milvus refused this generation\'s create: not sent again, InvalidSpec with the server\'s answer',
+    reason: 'status.refusal remembers a refusal by the server for this generation; re-sending it on every resync would be a create storm',
+    given: { observation: anObservation(fresh().refused('CreateIndex', REFUSED).notReady('InvalidSpec', { stalled: true })).build() },
+    want: {
+      actions: [], ready: { status: 'False', reason: 'InvalidSpec', message: expect.stringContaining(REFUSED) }, stalled: 'True',
+      refusal: { generation: 2, action: 'CreateIndex', message: REFUSED }, events: [],
+    },
+  },
+  {
+    name: 'Milvus refused this generation\'s create, then the reconcile-requested-at annotation changed: retried once',
+    reason: 'a new annotation value is a request to try again; the intent clears the refusal (a new refusal records the new value)',
+    given: { observation: anObservation(fresh().reconcileRequestedAt('b').refused('CreateIndex', REFUSED, { requestedAt: 'a' }).notReady('InvalidSpec', { stalled: true })).build() },
+    want: { actions: [createIndexAction()], intent: 'written', refusal: null, ready: { status: 'False', reason: 'Building' } },
+  },
+  {
+    name: 'Milvus refused with the annotation at "a", still "a": not retried',
+    reason: 'only a change of the annotation value retries',
+    given: { observation: anObservation(fresh().reconcileRequestedAt('a').refused('CreateIndex', REFUSED, { requestedAt: 'a' }).notReady('InvalidSpec', { stalled: true })).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'InvalidSpec' } },
+  },
+  {
+    name: 'Milvus refused an older generation\'s create: the new generation is created',
+    reason: 'a refusal speaks only for its generation; the stale record is dropped',
+    given: { observation: anObservation(fresh().generation(3).refused('CreateIndex', REFUSED, { generation: 2 }).notReady('InvalidSpec', { stalled: true, generation: 2 })).build() },
+    want: { actions: ['CreateIndex'], refusal: null },
+  },
+  {
+    name: 'Milvus refused this generation\'s create of an owned index that vanished: not re-sent either',
+    reason: 'the refusal is about the definition, whoever owned the index before',
+    given: { observation: anObservation(owned().refused('CreateIndex', REFUSED).notReady('InvalidSpec', { stalled: true })).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'InvalidSpec' }, ownership: 'Created' },
+  },
+];
+
+const ownershipRows: Row[] = [
+  {
+    name: 'after our create, the index is observed with our definition: ownership Created, pendingOperation cleared',
+    reason: 'ownership Created is recorded only once the index Milvus shows is the one we asked for',
+    given: { observation: anObservation(fresh().pendingOperation(PENDING_CREATE).notReady('Building')).index(anIndex()).build() },
+    want: { actions: [], ownership: 'Created', pendingOperation: null, ready: { status: 'True', reason: 'IndexBuilt' }, events: ['Normal IndexBuilt'] },
+  },
+  {
+    name: 'after our create, the index is observed still building: ownership Created',
+    reason: 'the index exists with our definition; progress follows',
+    given: { observation: anObservation(fresh().pendingOperation(PENDING_CREATE).notReady('Building')).index(anIndex().building(0, 1000)).build() },
+    want: { actions: [], ownership: 'Created', pendingOperation: null, ready: { status: 'False', reason: 'Building' }, requeue: 'After' },
+  },
+  {
+    name: 'after our create, adoptionPolicy Never: still ours, no Conflict',
+    reason: 'the index we created ourselves is not an existing index',
+    given: { observation: anObservation(fresh().spec({ adoptionPolicy: 'Never' }).pendingOperation(PENDING_CREATE).notReady('Building')).index(anIndex()).build() },
+    want: { actions: [], ownership: 'Created', ready: { status: 'True', reason: 'IndexBuilt' } },
+  },
+  {
+    name: 'a create was recorded but the index shows another definition: Conflict, pendingOperation cleared, nothing owned',
+    reason: 'someone else created it between our observe and our create ("index exists"); it is never claimed as Created',
+    given: { observation: anObservation(fresh().pendingOperation(PENDING_CREATE).notReady('Building')).index(anIndex().params({ M: 8, efConstruction: 200 })).build() },
+    want: { actions: [], ownership: null, pendingOperation: null, ready: { status: 'False', reason: 'Conflict' } },
+  },
+  {
+    name: 'interrupted create (pendingOperation Create, no index): CreateIndex again, the recorded operation kept',
+    reason: 'a crash between the intent and the call resumes the create; it is not drift',
+    given: { observation: anObservation(fresh().pendingOperation(PENDING_CREATE).notReady('Building')).build() },
+    want: { actions: ['CreateIndex'], pendingOperation: PENDING_CREATE, ownership: null, events: ['Normal IndexCreated'], metrics: [] },
+  },
+];
+
+decisionTable('claim', [...conflictRows, ...createAndAdoptRows, ...absentRows, ...refusalRows, ...ownershipRows]);
 
 describe('decide: claim across reconciles', () => {
+  it('create, then Milvus refuses it, then resync: not re-sent; the annotation retries exactly once', () => {
+    const create = decide(anObservation(fresh()).build(), NOW);
+    expect(create.actions.map((a) => a.type)).toEqual(['CreateIndex']);
+    const stored = { ...fresh().build(), status: create.intent };
+    const refused = decideFailure(anObservation(stored).build(), aFailure(createIndexAction(), 'InvalidSpec', REFUSED), NOW);
+    expect(refused.status?.refusal).toEqual({ generation: 2, action: 'CreateIndex', message: REFUSED });
+    expect(refused.status?.pendingOperation).toBeUndefined();
+    const afterRefusal = { ...stored, status: refused.status };
+    expect(decide(anObservation(afterRefusal).build(), NOW).actions, 'the next resync does not re-send').toEqual([]);
+    const annotated = { ...afterRefusal, metadata: { ...afterRefusal.metadata, annotations: { 'index.milvus.io/reconcile-requested-at': 'now' } } };
+    const retry = decide(anObservation(annotated).build(), NOW);
+    expect(retry.actions.map((a) => a.type)).toEqual(['CreateIndex']);
+    const refusedAgain = decideFailure(anObservation({ ...annotated, status: retry.intent }).build(), aFailure(createIndexAction(), 'InvalidSpec', REFUSED), NOW);
+    expect(decide(anObservation({ ...annotated, status: refusedAgain.status }).build(), NOW).actions, 'one retry per annotation value').toEqual([]);
+  });
+
+  it('create, then "index exists" with another definition: ownership stays as it was', () => {
+    const create = decide(anObservation(fresh()).build(), NOW);
+    const stored = { ...fresh().build(), status: create.intent };
+    expect(stored.status?.ownership, 'nothing is claimed before the index is seen').toBeUndefined();
+    const failed = decideFailure(anObservation(stored).build(), aFailure(createIndexAction(), 'InvalidSpec', 'at most one distinct index is allowed per field'), NOW);
+    expect(failed.status?.ownership).toBeUndefined();
+    const next = decide(anObservation({ ...stored, status: failed.status }).index(anIndex().params({ M: 8, efConstruction: 200 })).build(), NOW);
+    expect(readyReason(next)).toBe('Conflict');
+    expect(next.actions).toEqual([]);
+  });
+
   it('create, then observe the server ignoring index_name, then resync: Unsupported both times', () => {
     const created = decide(anObservation(aMilvusIndex().spec({ indexName: 'emb_hnsw' })).build(), NOW);
     expect(created.actions.map((a) => a.type)).toEqual(['CreateIndex']);

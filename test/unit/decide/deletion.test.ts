@@ -140,4 +140,49 @@ const deletionRows: Row[] = [
   },
 ];
 
-decisionTable('deletion', [...deletionRows]);
+const M32 = { indexType: 'HNSW', metricType: 'COSINE', params: { M: 32, efConstruction: 200 } };
+
+const handOverRows: Row[] = [
+  {
+    name: 'deleting, the heir has the same definition: hand over (OwnershipHandedOver), no drop',
+    reason: 'the heir adopts the index as it is',
+    given: { observation: anObservation(owned().deleting()).peer(aPeer('younger').createdAt(YOUNGER)).index(anIndex()).build() },
+    want: { actions: ['RemoveFinalizer'], status: 'none', events: ['Normal OwnershipHandedOver'], metrics: [] },
+  },
+  {
+    name: 'deleting, the heir has a different definition: keep the index, Warning Orphaned naming the heir and the difference',
+    reason: 'never drop an index another resource claims; the heir will not adopt it (Conflict), so the orphan is announced and counted instead of left silent',
+    given: { observation: anObservation(owned().deleting()).peer(aPeer('younger').createdAt(YOUNGER).definition(M32)).index(anIndex()).build() },
+    want: { actions: ['RemoveFinalizer'], status: 'none', events: ['Warning Orphaned'], metrics: ['Orphaned'] },
+  },
+  {
+    name: 'deleting, heir with a different definition, Milvus unreachable: compared with our spec, still no drop',
+    reason: 'without an observation the deleting resource\'s spec stands for the index',
+    given: { observation: anObservation(owned().deleting()).peer(aPeer('younger').createdAt(YOUNGER).definition(M32)).unavailable().build() },
+    want: { actions: ['RemoveFinalizer'], events: ['Warning Orphaned'] },
+  },
+  {
+    name: 'deleting, heir matches the index Milvus holds though not our changed spec: hand over',
+    reason: 'what the heir will adopt is the index as observed',
+    given: { observation: anObservation(owned().deleting().spec({ params: { M: 32, efConstruction: 200 } })).peer(aPeer('younger').createdAt(YOUNGER)).index(anIndex()).build() },
+    want: { actions: ['RemoveFinalizer'], events: ['Normal OwnershipHandedOver'] },
+  },
+  {
+    name: 'deleting, the oldest live peer is the heir (not the first listed)',
+    reason: 'the heir is the next oldest claimant, the same one ownerOf picks',
+    given: {
+      observation: anObservation(owned().deleting()).peer(aPeer('newest').createdAt('2026-11-19T00:00:00Z').definition(M32)).peer(aPeer('younger').createdAt(YOUNGER)).index(anIndex()).build(),
+    },
+    want: { actions: ['RemoveFinalizer'], events: ['Normal OwnershipHandedOver'] },
+  },
+];
+
+decisionTable('deletion', [...deletionRows, ...handOverRows]);
+
+describe('decide: deletion hand-over messages', () => {
+  it('the Orphaned warning names the heir and the difference', () => {
+    const p = decide(anObservation(owned().deleting()).peer(aPeer('younger').createdAt(YOUNGER).definition(M32)).index(anIndex()).build(), NOW);
+    expect(p.events[0]?.message).toContain('search/younger');
+    expect(p.events[0]?.message).toContain('params.M: Milvus has 16, spec wants 32');
+  });
+});

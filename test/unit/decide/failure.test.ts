@@ -60,7 +60,46 @@ const failureRows: Row[] = [
   },
 ];
 
-decisionTable('failure', [...failureRows]);
+const ALTER = { type: 'AlterProperties', indexName: 'embedding', properties: { 'mmap.enabled': 'true' } } as const;
+const PENDING_CREATE = { operation: 'Create', reloadCollection: false, startedAt: EARLIER } as const;
+
+const rememberedRows: Row[] = [
+  {
+    name: 'failure: Unsupported AlterProperties: status.unsupported for this generation and annotation value',
+    reason: 'the server lacks AlterIndex; remembered so the alter is not re-sent for this generation (a new reconcile-requested-at value retries once)',
+    given: {
+      observation: anObservation(owned().spec({ properties: { 'mmap.enabled': 'true' } }).reconcileRequestedAt('r1').pendingOperation({ operation: 'AlterProperties' })).index(anIndex()).build(),
+      failure: aFailure(ALTER, 'Unsupported', 'UNIMPLEMENTED'),
+    },
+    want: { actions: [], unsupported: { generation: 2, what: 'AlterIndexProperties', message: 'UNIMPLEMENTED', requestedAt: 'r1' }, refusal: null, ready: { status: 'False', reason: 'Unsupported' } },
+  },
+  {
+    name: 'failure: InvalidSpec from AlterProperties: status.refusal',
+    reason: 'a refused alter is remembered like a refused create',
+    given: { observation: anObservation(owned().spec({ properties: { 'mmap.enabled': 'maybe' } })).index(anIndex()).build(), failure: aFailure(ALTER, 'InvalidSpec', 'invalid mmap value') },
+    want: { actions: [], refusal: { generation: 2, action: 'AlterProperties', message: 'invalid mmap value' }, unsupported: null, ownership: 'Created' },
+  },
+  {
+    name: 'failure: InvalidSpec from DropIndex: stalled, nothing remembered',
+    reason: 'only a create or an alter refusal is sticky; anything else is observed again',
+    given: { observation: anObservation(owned().deleting()).index(anIndex()).build(), failure: aFailure(DROP_EMBEDDING, 'InvalidSpec', 'no') },
+    want: { actions: [], refusal: null, ready: { status: 'False', reason: 'InvalidSpec' } },
+  },
+  {
+    name: 'failure: Transient createIndex after drift: pendingOperation Create cleared, ownership kept',
+    reason: 'a failed create leaves ownership as it was; without the pending Create a matching index seen later is adopted, not claimed as Created',
+    given: { observation: anObservation(owned().ownership('Adopted').pendingOperation(PENDING_CREATE)).build(), failure: aFailure(createIndexAction(), 'Transient', 'DEADLINE_EXCEEDED') },
+    want: { actions: [], ownership: 'Adopted', pendingOperation: null, refusal: null, requeue: 'Backoff' },
+  },
+  {
+    name: 'failure: Transient createIndex during a Recreate: the Recreate stays recorded',
+    reason: 'the recorded Recreate must still finish (and reload the collection)',
+    given: { observation: anObservation(ownedChanged().spec({ params: { M: 32, efConstruction: 200 }, updatePolicy: 'Recreate' }).pendingOperation(PENDING_RECREATE)).build(), failure: aFailure(createIndexAction({ params: { M: 32, efConstruction: 200 } }), 'Transient', 'UNAVAILABLE') },
+    want: { actions: [], pendingOperation: PENDING_RECREATE },
+  },
+];
+
+decisionTable('failure', [...failureRows, ...rememberedRows]);
 
 describe('decide: failure across reconciles', () => {
   it('an Unsupported AlterProperties after a release does not leave the collection released', () => {

@@ -55,4 +55,24 @@ const pausedRows: Row[] = [
   },
 ];
 
-decisionTable('paused', [...pausedRows]);
+const rememberedRows: Row[] = [
+  {
+    name: 'paused with remembered facts: refusal, unsupported and applied properties are kept as they were',
+    reason: 'paused changes no memory; a stale record is not cleaned up while paused either',
+    given: {
+      observation: anObservation(owned().paused().generation(3).refused('CreateIndex', 'no', { generation: 2 }).unsupported('AlterIndexProperties', 'UNIMPLEMENTED', { generation: 2 }).appliedProperties({ a: 'b' }, 2).ready({ generation: 2 })).index(anIndex()).build(),
+    },
+    want: {
+      actions: [], refusal: { generation: 2, action: 'CreateIndex', message: 'no' }, unsupported: { generation: 2, what: 'AlterIndexProperties', message: 'UNIMPLEMENTED' },
+      appliedProperties: { generation: 2, properties: { a: 'b' } }, ready: { status: 'True', reason: 'IndexBuilt', message: paused },
+    },
+  },
+  {
+    name: 'paused, a create recorded but not yet observed: pendingOperation kept, nothing claimed',
+    reason: 'ownership is decided when not paused',
+    given: { observation: anObservation(fresh().paused().pendingOperation({ operation: 'Create' }).notReady('Building')).index(anIndex()).build() },
+    want: { actions: [], ownership: null, pendingOperation: { operation: 'Create', reloadCollection: false, startedAt: EARLIER } },
+  },
+];
+
+decisionTable('paused', [...pausedRows, ...rememberedRows]);

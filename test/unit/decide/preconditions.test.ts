@@ -137,9 +137,48 @@ const dependencyRows: Row[] = [
   },
 ];
 
-decisionTable('preconditions', [...finalizerRows, ...invalidSpecRows, ...dependencyRows]);
+/** HNSW on `title`: InvalidSpec while `title` is VarChar (docsFields), valid once it is a vector. */
+const onTitle = () => fresh().spec({ fieldName: 'title' });
+const FIELD_INVALID = { stalled: true, message: 'The spec does not fit the collection: spec.indexType: HNSW does not fit field "title" of type VarChar.' };
+const titleIsVector = () => [aField('id').type('Int64').primaryKey(), aField('title').floatVector(8)];
+
+const recoveryRows: Row[] = [
+  {
+    name: 'InvalidSpec from the field type, collection recreated with a vector field of that name: CreateIndex',
+    reason: 'regression: an InvalidSpec found by observing the field is observed again, never remembered; only a refusal by the server (status.refusal) is sticky for a generation',
+    given: { observation: anObservation(onTitle().notReady('InvalidSpec', FIELD_INVALID)).fields(...titleIsVector()).build() },
+    want: {
+      actions: [createIndexAction({ fieldName: 'title', indexName: 'title' })], intent: 'written',
+      ready: { status: 'False', reason: 'Building' }, stalled: 'False', refusal: null,
+    },
+  },
+  {
+    name: 'InvalidSpec from the field type, fixed, and the reconcile-requested-at annotation changed: CreateIndex',
+    reason: 'the annotation asks for an immediate reconcile; the fixed field is observed and the index created',
+    given: { observation: anObservation(onTitle().reconcileRequestedAt('2026-11-20T11:59:00Z').notReady('InvalidSpec', FIELD_INVALID)).fields(...titleIsVector()).build() },
+    want: { actions: ['CreateIndex'], ready: { status: 'False', reason: 'Building' } },
+  },
+  {
+    name: 'InvalidSpec from the field type, field still VarChar: still InvalidSpec, observed again',
+    reason: 'nothing changed in the world: the same answer, and nothing written to Milvus',
+    given: { observation: anObservation(onTitle().reconcileRequestedAt('again').notReady('InvalidSpec', FIELD_INVALID)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'InvalidSpec', message: expect.stringContaining('VarChar') }, stalled: 'True', refusal: null },
+  },
+];
+
+decisionTable('preconditions', [...finalizerRows, ...invalidSpecRows, ...dependencyRows, ...recoveryRows]);
 
 describe('decide: preconditions across reconciles', () => {
+  it('InvalidSpec for a VarChar field, then the collection is recreated with a vector field: the next reconcile creates the index', () => {
+    const first = decide(anObservation(onTitle()).build(), NOW);
+    expect(readyReason(first)).toBe('InvalidSpec');
+    expect(first.status?.refusal, 'an observed problem is not a refusal').toBeUndefined();
+    const resource = { ...onTitle().build(), status: first.status };
+    const resync = decide(anObservation(resource).fields(...titleIsVector()).build(), NOW);
+    expect(resync.actions.map((a) => a.type)).toEqual(['CreateIndex']);
+    expect(readyReason(resync)).toBe('Building');
+  });
+
   it('field type check uses describeCollection data: a Float16Vector field accepts HNSW', () => {
     const plan = decide(anObservation(fresh()).fields(aField('id').type('Int64').primaryKey(), aField('embedding').type('Float16Vector')).build(), NOW);
     expect(plan.actions.map((a) => a.type)).toEqual(['CreateIndex']);

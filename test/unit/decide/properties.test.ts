@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
 import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import type { Plan } from '../../../src/reconcile/plan.js';
 import {
   after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
   type Row,
 } from './table.js';
+import type { MilvusIndexBuilder } from '../fakes.js';
 
 const propertyRows: Row[] = [
   {
@@ -62,4 +64,85 @@ const propertyRows: Row[] = [
   },
 ];
 
-decisionTable('properties', [...propertyRows]);
+const MMAP = { 'mmap.enabled': 'true' };
+const ALTER_MMAP = { type: 'AlterProperties', indexName: 'embedding', properties: MMAP } as const;
+const PENDING_ALTER_RELOAD = { operation: 'AlterProperties', reloadCollection: true, startedAt: EARLIER } as const;
+
+const boundedRows: Row[] = [
+  {
+    name: 'properties accepted for this generation, describeIndex does not echo them: Ready, no resend',
+    reason: 'status.appliedProperties bounds AlterIndex to one call per (generation, properties); the message says the server does not report them back',
+    given: { observation: anObservation(owned().spec({ properties: MMAP }).appliedProperties(MMAP).notReady('Building')).index(anIndex()).build() },
+    want: {
+      actions: [], ready: { status: 'True', reason: 'IndexBuilt', message: expect.stringContaining('does not report mmap.enabled back') },
+      appliedProperties: { generation: 2, properties: MMAP }, pendingOperation: null,
+    },
+  },
+  {
+    name: 'properties accepted, the collection was released for it: LoadCollection, then Ready',
+    reason: 'the released collection is loaded again at once instead of staying released while the alter would be re-sent',
+    given: { observation: anObservation(owned().spec({ properties: MMAP, allowCollectionRelease: true }).appliedProperties(MMAP).pendingOperation(PENDING_ALTER_RELOAD).notReady('Building')).index(anIndex()).build() },
+    want: { actions: ['LoadCollection'], pendingOperation: null, ready: { status: 'True', reason: 'IndexBuilt' }, events: ['Normal CollectionLoaded', 'Normal IndexBuilt'] },
+  },
+  {
+    name: 'properties accepted for an older generation: sent once for the new one',
+    reason: 'a new generation is a new request; the stale record is replaced',
+    given: { observation: anObservation(owned().generation(3).spec({ properties: MMAP }).appliedProperties(MMAP, 2).ready({ generation: 2 })).index(anIndex()).build() },
+    want: { actions: [ALTER_MMAP], appliedProperties: { generation: 3, properties: MMAP } },
+  },
+  {
+    name: 'properties accepted for this generation but other values recorded: sent',
+    reason: 'the record must match the properties the spec asks for',
+    given: { observation: anObservation(owned().spec({ properties: MMAP }).appliedProperties({ 'mmap.enabled': 'false' })).index(anIndex()).build() },
+    want: { actions: [ALTER_MMAP] },
+  },
+  {
+    name: 'Milvus refused this generation\'s alter: not re-sent, InvalidSpec',
+    reason: 'status.refusal applies to AlterProperties too',
+    given: { observation: anObservation(owned().spec({ properties: MMAP }).refused('AlterProperties', 'invalid mmap value')).index(anIndex()).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'InvalidSpec', message: expect.stringContaining('invalid mmap value') }, stalled: 'True' },
+  },
+  {
+    name: 'Unsupported alter recorded, the reconcile-requested-at annotation changed: retried once',
+    reason: 'e.g. after a server upgrade; the intent clears status.unsupported',
+    given: { observation: anObservation(owned().spec({ properties: MMAP }).reconcileRequestedAt('upgraded').unsupported('AlterIndexProperties', 'UNIMPLEMENTED').notReady('Unsupported', { stalled: true })).index(anIndex()).build() },
+    want: { actions: [ALTER_MMAP], unsupported: null },
+  },
+];
+
+decisionTable('properties', [...propertyRows, ...boundedRows]);
+
+/** Runs reconciles to a fixpoint (at most `limit`): the status is fed back, the load state follows the actions. */
+function converge(resource: ReturnType<MilvusIndexBuilder['build']>, echo: boolean, limit = 20): { actions: string[]; last: Plan; loaded: boolean } {
+  let current = resource;
+  let loaded = true;
+  const actions: string[] = [];
+  let last: Plan | undefined;
+  for (let i = 0; i < limit; i++) {
+    const idx = anIndex().properties(echo && actions.includes('AlterProperties') ? MMAP : {});
+    last = decide(anObservation(current).loadState(loaded ? 'Loaded' : 'NotLoad').index(idx).build(), NOW);
+    for (const a of last.actions) {
+      actions.push(a.type);
+      if (a.type === 'ReleaseCollection') loaded = false;
+      if (a.type === 'LoadCollection') loaded = true;
+    }
+    const next = last.status ?? current.status;
+    if (last.actions.length === 0 && JSON.stringify(next) === JSON.stringify(current.status)) break;
+    current = { ...current, status: next };
+  }
+  return { actions, last: last!, loaded };
+}
+
+describe('decide: properties across reconciles', () => {
+  it.each([
+    ['describeIndex does not echo the properties (a known Milvus behaviour)', false],
+    ['describeIndex echoes the properties', true],
+  ])('%s: one release, one alter, one reload, then Ready and idle', (_name, echo) => {
+    const resource = owned().spec({ properties: MMAP, allowCollectionRelease: true }).build();
+    const { actions, last, loaded } = converge(resource, echo);
+    expect(actions).toEqual(['ReleaseCollection', 'AlterProperties', 'LoadCollection']);
+    expect(loaded, 'the collection is loaded again').toBe(true);
+    expect(readyReason(last)).toBe('IndexBuilt');
+  });
+
+});
