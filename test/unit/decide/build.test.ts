@@ -1,12 +1,12 @@
 // Build progress and Ready (decide/build.ts).
 import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { NOW, aMilvusIndex, anIndex, anObservation } from '../fakes.js';
+import { BUILD_POLL_MS, decide } from '../../../src/reconcile/decide/index.js';
 import { FINALIZER } from '../../../src/api/milvusindex.js';
 import { statusEqual } from '../../../src/reconcile/conditions.js';
 import type { Plan } from '../../../src/reconcile/plan.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  decisionTable, owned, readyReason,
   type Row,
 } from './table.js';
 

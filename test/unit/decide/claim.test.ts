@@ -1,10 +1,11 @@
 // Who holds the index: an older claimant, our index absent (create, drift, a server that ignores
 // index_name), adoption or a Conflict (decide/claim.ts, decide/create.ts).
 import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, anIndex, anObservation, createIndexAction } from '../fakes.js';
+import { decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import type { Plan } from '../../../src/reconcile/plan.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  decisionTable, fresh, owned, readyReason, OLDER, YOUNGER,
   type Row,
 } from './table.js';
 

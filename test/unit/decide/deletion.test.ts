@@ -1,9 +1,9 @@
 // Deletion steps (decide/deletion.ts).
 import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { NOW, NOW_ISO, aField, docsFields, aPeer, aScalarIndex, anIndex, anObservation } from '../fakes.js';
+import { decide } from '../../../src/reconcile/decide/index.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  backoff, decisionTable, fresh, owned, scalarSpec, DROP_EMBEDDING, YOUNGER,
   type Row,
 } from './table.js';
 

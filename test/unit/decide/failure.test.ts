@@ -1,9 +1,9 @@
 // decideFailure: the plan after a Milvus action failed (decide/failure.ts).
 import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { NOW, EARLIER, aFailure, anIndex, anObservation, createIndexAction } from '../fakes.js';
+import { decide, decideFailure } from '../../../src/reconcile/decide/index.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  decisionTable, fresh, owned, ownedChanged, DROP_EMBEDDING, PENDING_RECREATE,
   type Row,
 } from './table.js';
 

@@ -1,9 +1,8 @@
 // The paused annotation: observe and report only (decide/paused.ts).
-import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { expect } from 'vitest';
+import { EARLIER, aMilvusIndex, anIndex, anObservation } from '../fakes.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  decisionTable, fresh, owned, ownedChanged, paused,
   type Row,
 } from './table.js';
 

@@ -1,10 +1,10 @@
 // The finalizer step, then the preconditions: a valid spec, a usable connection, a reachable Milvus,
 // the collection and the field, and a spec that fits the field (decide/preconditions.ts).
 import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { NOW, aField, anIndex, anObservation, createIndexAction } from '../fakes.js';
+import { decide } from '../../../src/reconcile/decide/index.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  backoff, decisionTable, fresh, owned, readyReason,
   type Row,
 } from './table.js';
 

@@ -1,13 +1,12 @@
 // Mutable index properties: AlterProperties bounded to one accepted call per generation (decide/properties.ts).
 import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { NOW, NOW_ISO, EARLIER, aMilvusIndex, anIndex, anObservation, type MilvusIndexBuilder } from '../fakes.js';
+import { decide } from '../../../src/reconcile/decide/index.js';
 import type { Plan } from '../../../src/reconcile/plan.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  decisionTable, owned, readyReason,
   type Row,
 } from './table.js';
-import type { MilvusIndexBuilder } from '../fakes.js';
 
 const propertyRows: Row[] = [
   {

@@ -1,9 +1,8 @@
 // A changed immutable definition: ImmutableChange, or Recreate with release/reload (decide/recreate.ts).
-import { describe, expect, it } from 'vitest';
-import { NOW, NOW_ISO, EARLIER, aFailure, aField, aMilvusIndex, docsFields, aPeer, aScalarIndex, anIndex, anObservation, createIndexAction } from '../fakes.js';
-import { BUILD_POLL_MS, decide, decideFailure } from '../../../src/reconcile/decide/index.js';
+import { expect } from 'vitest';
+import { NOW_ISO, anIndex, anObservation, createIndexAction } from '../fakes.js';
 import {
-  after, backoff, decisionTable, fresh, owned, ownedChanged, paused, readyReason, scalarSpec, DROP_EMBEDDING, OLDER, PENDING_RECREATE, YOUNGER,
+  decisionTable, ownedChanged, DROP_EMBEDDING, PENDING_RECREATE,
   type Row,
 } from './table.js';
 

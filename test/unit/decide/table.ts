@@ -8,7 +8,7 @@ import { validateAgainstField, validateSpec } from '../../../src/api/validation.
 import type { RequeueDecision } from '../../../src/controller/types.js';
 import { decide, decideFailure } from '../../../src/reconcile/decide/index.js';
 import type { Observation } from '../../../src/reconcile/observation.js';
-import type { Action, ActionFailure, MetricMark, Plan } from '../../../src/reconcile/plan.js';
+import type { Action, ActionFailure, MetricMark, MilvusAction, Plan } from '../../../src/reconcile/plan.js';
 import { EARLIER, NOW, aMilvusIndex, anIndex, type MilvusIndexBuilder } from '../fakes.js';
 
 export interface Given {
@@ -102,18 +102,13 @@ export const scalarSpec = { fieldName: 'title', indexType: 'INVERTED', metricTyp
 export const OLDER = '2026-11-01T00:00:00Z';
 export const YOUNGER = '2026-11-15T00:00:00Z';
 export const PENDING_RECREATE = { operation: 'Recreate', reloadCollection: true, startedAt: EARLIER } as const;
-export const DROP_EMBEDDING: Action = { type: 'DropIndex', fieldName: 'embedding', indexName: 'embedding' };
+export const DROP_EMBEDDING: MilvusAction = { type: 'DropIndex', fieldName: 'embedding', indexName: 'embedding' };
 export const backoff = expect.stringMatching(/Backoff$/);
 export const paused = expect.stringMatching(/^Paused:/);
 
 /** The Ready condition's reason of a plan's status. */
 export function readyReason(p: Plan): string | undefined {
   return p.status?.conditions?.find((c) => c.type === 'Ready')?.reason;
-}
-
-/** The resource of `obs` with the status `p` would leave (the next reconcile's input). */
-export function after(obs: Observation, p: Plan): Observation['resource'] {
-  return p.status === undefined ? obs.resource : { ...obs.resource, status: p.status };
 }
 
 // ---------------------------------------------------------------------------------------------
