@@ -35,7 +35,8 @@ const REMEMBERED = ['ownership', 'pendingOperation', 'refusal', 'unsupported', '
 /**
  * The status after a step: the previous one with `parts` applied, conditions at this generation,
  * and records of an older generation (refusal, unsupported alter, applied properties) dropped: they
- * speak only for the generation they were made for.
+ * speak only for the generation they were made for. An IndexName record goes once an index under our
+ * own name is reported.
  */
 export function nextStatus(obs: Observation, parts: StatusParts, now: Date): MilvusIndexStatus {
   const prev = obs.resource.status ?? {};
@@ -56,6 +57,8 @@ export function nextStatus(obs: Observation, parts: StatusParts, now: Date): Mil
   if (out.refusal && out.refusal.generation !== gen) delete out.refusal;
   if (out.appliedProperties && out.appliedProperties.generation !== gen) delete out.appliedProperties;
   if (out.unsupported?.what === 'AlterIndexProperties' && out.unsupported.generation !== gen) delete out.unsupported;
+  // The server-ignores-index_name record is stale once an index under our own name is reported.
+  if (out.unsupported?.what === 'IndexName' && out.index?.name === obs.indexName) delete out.unsupported;
   return clean(out);
 }
 

@@ -42,6 +42,12 @@ describe('nextStatus', () => {
     expect(indexName.unsupported?.what).toBe('IndexName');
   });
 
+  it('an IndexName record goes once an index under our own name is reported', () => {
+    const obs = anObservation(aMilvusIndex().unsupported('IndexName', 'ignored')).build();
+    expect(nextStatus(obs, { summary: BUILDING, index: indexStatus(anIndex().named('other').build()) }, NOW).unsupported?.what).toBe('IndexName');
+    expect(nextStatus(obs, { summary: BUILDING, index: indexStatus(anIndex().build()) }, NOW).unsupported).toBeUndefined();
+  });
+
   it('records of this generation are kept', () => {
     const s = nextStatus(anObservation(aMilvusIndex().refused('CreateIndex', 'no')).build(), { summary: BUILDING }, NOW);
     expect(s.refusal).toEqual({ generation: 2, action: 'CreateIndex', message: 'no' });
