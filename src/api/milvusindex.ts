@@ -20,7 +20,11 @@ export const UPDATE_POLICIES = ['Reject', 'Recreate'] as const;
 export const ADOPTION_POLICIES = ['IfMatching', 'Never'] as const;
 export const INDEX_STATES = ['None', 'Unissued', 'InProgress', 'Finished', 'Failed', 'Retry'] as const;
 export const OWNERSHIPS = ['Created', 'Adopted'] as const;
-export const PENDING_OPERATIONS = ['Recreate', 'AlterProperties', 'Delete'] as const;
+export const PENDING_OPERATIONS = ['Create', 'Recreate', 'AlterProperties', 'Delete'] as const;
+/** Milvus writes whose refusal by the server is remembered for a generation (status.refusal). */
+export const REFUSABLE_ACTIONS = ['CreateIndex', 'AlterProperties'] as const;
+/** Server behaviours remembered as status.unsupported. */
+export const UNSUPPORTED_FEATURES = ['AlterIndexProperties', 'IndexName'] as const;
 
 /** Milvus object names: a letter or underscore, then letters, digits, underscores (Milvus's own rule). */
 const MILVUS_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -86,9 +90,40 @@ export const PendingOperationSchema = Type.Object(
     reloadCollection: Type.Boolean({ description: 'Reload the collection when the change is done (it was loaded before).' }),
     startedAt: Type.String({ format: 'date-time' }),
   },
-  { description: 'Written before a multi-step change (release, drop, create, load) so that a restart resumes it.' },
+  { description: 'Written before a change (create; release, drop, create, load; alter) so that a restart resumes it. Create: a createIndex was issued; ownership becomes Created only once the index is observed with our definition.' },
 );
 export type PendingOperation = Static<typeof PendingOperationSchema>;
+
+export const RefusalSchema = Type.Object(
+  {
+    generation: Type.Integer({ minimum: 0, description: 'The .metadata.generation whose request Milvus refused.' }),
+    action: StringEnum(REFUSABLE_ACTIONS, { description: 'The refused request.' }),
+    message: Type.String({ description: 'What Milvus answered.' }),
+    requestedAt: Type.Optional(Type.String({ description: `Value of the ${ANNOTATION_RECONCILE_REQUESTED_AT} annotation when Milvus refused; changing the annotation retries once.` })),
+  },
+  { description: 'Milvus refused a request as invalid for this generation; it is not sent again until the spec changes or the reconcile-requested-at annotation does. Only a refusal by the server is remembered: everything observed (field types, missing objects) is observed again on every reconcile.' },
+);
+export type Refusal = Static<typeof RefusalSchema>;
+
+export const UnsupportedSchema = Type.Object(
+  {
+    generation: Type.Integer({ minimum: 0, description: 'The .metadata.generation for which the server showed the behaviour.' }),
+    what: StringEnum(UNSUPPORTED_FEATURES, { description: 'AlterIndexProperties: the server has no AlterIndex. IndexName: the server stored the index under another name than the one sent.' }),
+    message: Type.String({ description: 'What the server did or answered.' }),
+    requestedAt: Type.Optional(Type.String({ description: `Value of the ${ANNOTATION_RECONCILE_REQUESTED_AT} annotation when recorded; changing the annotation retries once.` })),
+  },
+  { description: 'A capability the server lacks; the request is not retried for this generation (Ready=False/Unsupported, Stalled=True).' },
+);
+export type Unsupported = Static<typeof UnsupportedSchema>;
+
+export const AppliedPropertiesSchema = Type.Object(
+  {
+    generation: Type.Integer({ minimum: 0, description: 'The .metadata.generation whose properties were sent.' }),
+    properties: StringMap<string>({ type: 'string' }, { description: 'The properties the server accepted through AlterIndex.' }),
+  },
+  { description: 'Index properties the server accepted for a generation. Some servers do not echo properties in describeIndex; this record bounds AlterIndex to one call per generation.' },
+);
+export type AppliedProperties = Static<typeof AppliedPropertiesSchema>;
 
 export const MilvusIndexStatusSchema = Type.Object(
   {
@@ -98,6 +133,9 @@ export const MilvusIndexStatusSchema = Type.Object(
     ownership: Type.Optional(StringEnum(OWNERSHIPS, { description: 'Created: this resource created the index. Adopted: it existed and matched the spec. Only an owned index is ever dropped.' })),
     database: Type.Optional(Type.String({ description: 'The resolved database.' })),
     pendingOperation: Type.Optional(PendingOperationSchema),
+    refusal: Type.Optional(RefusalSchema),
+    unsupported: Type.Optional(UnsupportedSchema),
+    appliedProperties: Type.Optional(AppliedPropertiesSchema),
   },
   { description: 'What is true now.' },
 );

@@ -18,8 +18,20 @@ export interface DefinitionDiff {
   observed: string;
 }
 
+/** The immutable build definition of an index as a spec states it (what a recreate changes). */
+export type IndexDefinition = Pick<MilvusIndexSpec, 'indexType' | 'metricType' | 'params'>;
+
+/** The definition part of a spec (a copy: safe to keep beside the informer's object). */
+export function definitionOf(spec: MilvusIndexSpec): IndexDefinition {
+  return {
+    indexType: spec.indexType,
+    ...(spec.metricType !== undefined ? { metricType: spec.metricType } : {}),
+    ...(spec.params !== undefined ? { params: { ...spec.params } } : {}),
+  };
+}
+
 /** Differences in the immutable build definition (type, metric, params). Empty = same index. */
-export function definitionDiff(spec: MilvusIndexSpec, idx: ObservedIndex): DefinitionDiff[] {
+export function definitionDiff(spec: IndexDefinition, idx: Pick<ObservedIndex, 'indexType' | 'metricType' | 'params'>): DefinitionDiff[] {
   const out: DefinitionDiff[] = [];
   if (spec.indexType !== idx.indexType) out.push({ field: 'indexType', desired: spec.indexType, observed: idx.indexType });
   const desiredMetric = spec.metricType ?? '';

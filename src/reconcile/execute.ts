@@ -37,15 +37,15 @@ export type Execution =
 class NotLeader extends Error {}
 
 /**
- * Performs a plan's writes in order: the intent status first when the plan asks for it, then each
+ * Performs a plan's writes in order: the intent status first (when the plan has one and it differs), then each
  * action; the first failure stops the rest. Does not write the final status (the reconciler does
  * that, once) and does not decide anything.
  */
 export async function execute(plan: Plan, resource: MilvusIndex, target: MilvusTarget, deps: ExecuteDeps): Promise<Execution> {
   let current = resource;
   try {
-    if (plan.writeStatusFirst && plan.status && !statusEqual(plan.status, current.status)) {
-      current = await writeStatus(current, plan.status, deps);
+    if (plan.intent && !statusEqual(plan.intent, current.status)) {
+      current = await writeStatus(current, plan.intent, deps);
     }
     for (const action of plan.actions) {
       const failure = await perform(action, current, target, deps);

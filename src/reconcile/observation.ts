@@ -1,5 +1,6 @@
 import type { MilvusIndex } from '../api/milvusindex.js';
 import type { FieldInfo, LoadState, ObservedIndex } from '../milvus/types.js';
+import type { IndexDefinition } from './compare.js';
 
 /** The resolved connection of a resource, or why there is none. */
 export type ConnectionObservation =
@@ -12,6 +13,11 @@ export interface PeerClaim {
   uid: string;
   creationTimestamp: string;
   deleting: boolean;
+  /**
+   * The peer's spec definition (indexType, metricType, params). When the owner is deleted, the index
+   * is handed over only to an heir whose definition matches it (the heir adopts it).
+   */
+  definition: IndexDefinition;
 }
 
 export type MilvusObservation =

@@ -4,6 +4,7 @@ import { isMilvusError } from '../milvus/errors.js';
 import type { MilvusClientProvider, MilvusIndexApi } from '../milvus/types.js';
 import { resolvedDatabase, resolvedIndexName, type ClaimIndex } from './claims.js';
 import type { ConnectionResolution, ConnectionResolver } from './connection/resolution.js';
+import { definitionOf } from './compare.js';
 import type { MilvusObservation, Observation, PeerClaim } from './observation.js';
 
 /** Other resources in the cache claiming the same Milvus index. */
@@ -13,7 +14,7 @@ export function peersOf(r: MilvusIndex, claims: ClaimIndex): PeerClaim[] {
     // A resource that may not use its connection never acts, so it must not block one that may
     // (otherwise a disallowed tenant could take over another tenant's index by being older).
     .filter((o) => !isConnectionNotAllowed(o))
-    .map((o) => ({ key: objectKey(o), uid: o.metadata.uid, creationTimestamp: o.metadata.creationTimestamp, deleting: o.metadata.deletionTimestamp !== undefined }));
+    .map((o) => ({ key: objectKey(o), uid: o.metadata.uid, creationTimestamp: o.metadata.creationTimestamp, deleting: o.metadata.deletionTimestamp !== undefined, definition: definitionOf(o.spec) }));
 }
 
 function isConnectionNotAllowed(r: MilvusIndex): boolean {

@@ -30,23 +30,28 @@ export type MetricMark = 'DriftRepaired' | 'Orphaned' | 'BecameReady';
 export interface Plan {
   actions: Action[];
   /**
-   * The status to hold after the actions succeed. `undefined` = leave status alone (the object is
-   * about to disappear, or only metadata changes).
+   * The status to write BEFORE the actions (when it differs from the stored one): it records intent
+   * (a pendingOperation) that must survive a crash in the middle of the actions. `undefined` = none.
+   * Set only with actions.
+   */
+  intent: MilvusIndexStatus | undefined;
+  /**
+   * The status to hold after the actions succeed (written when it differs from what is stored,
+   * including `intent`). `undefined` = leave status alone (the object is about to disappear, or only
+   * metadata changes). When an action fails, decideFailure's plan replaces this one.
    */
   status: MilvusIndexStatus | undefined;
-  /**
-   * Write `status` BEFORE the actions: it records intent (ownership Created, a pendingOperation)
-   * that must survive a crash in the middle of the actions.
-   */
-  writeStatusFirst: boolean;
   events: EventSpec[];
   metrics: MetricMark[];
   requeue: RequeueDecision;
 }
 
-/** A classified failure of one action. */
+/**
+ * A classified failure of one Milvus action. Kubernetes failures (409 conflicts included) never
+ * reach decideFailure: the execute stage retries them itself.
+ */
 export interface ActionFailure {
-  action: Action;
-  kind: ErrorKind | 'Conflict';
+  action: MilvusAction;
+  kind: ErrorKind;
   message: string;
 }

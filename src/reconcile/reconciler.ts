@@ -8,7 +8,7 @@ import type { MilvusClientProvider } from '../milvus/types.js';
 import { collectionOf, type ClaimIndex } from './claims.js';
 import { statusEqual } from './conditions.js';
 import type { ConnectionResolver } from './connection/resolution.js';
-import { decide, decideFailure } from './decide.js';
+import { decide, decideFailure } from './decide/index.js';
 import { execute, writeStatus, type ExecuteDeps } from './execute.js';
 import { observe } from './observe.js';
 import type { Observation } from './observation.js';

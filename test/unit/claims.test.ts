@@ -7,7 +7,7 @@ import type { ObjectKey, ObjectStore } from '../../src/controller/types.js';
 import { endpointIdentity } from '../../src/milvus/uri.js';
 import { claimOf, ClaimIndex, collectionOf } from '../../src/reconcile/claims.js';
 import { connectionKeyOf, type ConnectionIdentity, type ConnectionResolution, type ConnectionResolver } from '../../src/reconcile/connection/resolution.js';
-import { aMilvusIndex, NAMESPACE } from './builders.js';
+import { aMilvusIndex, NAMESPACE } from './fakes.js';
 
 class Store implements ObjectStore<MilvusIndex> {
   readonly items = new Map<ObjectKey, MilvusIndex>();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Condition } from '../../src/api/conditions.js';
 import type { MilvusIndexStatus } from '../../src/api/milvusindex.js';
 import { applySummary, setCondition, statusEqual, type ConditionInput, type Summary } from '../../src/reconcile/conditions.js';
-import { EARLIER, NOW, NOW_ISO, aCondition, anIndex, conditions, toIndexStatus } from './builders.js';
+import { EARLIER, NOW, NOW_ISO, aCondition, anIndex, conditions, toIndexStatus } from './fakes.js';
 
 interface SetRow {
   name: string;

@@ -27,7 +27,7 @@ import type { Logger as ReconcileLogger } from '../../src/observability/logger.j
 function usesConnection(index: MilvusIndex, conn: AnyConnection): boolean {
   return connectionKeyOf(index) === connectionKey(conn.kind, conn.metadata.name, conn.metadata.namespace);
 }
-import { EARLIER, NAMESPACE, NOW, NOW_ISO, aMilvusIndex, type MilvusIndexBuilder } from './builders.js';
+import { EARLIER, NAMESPACE, NOW, NOW_ISO, aMilvusIndex, type MilvusIndexBuilder } from './fakes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Constants

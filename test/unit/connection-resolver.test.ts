@@ -16,7 +16,7 @@ import { ByReferenceConnectionResolver as RefConnectionResolver } from '../../sr
 import { DefaultConnectionResolver, type DefaultConnectionConfig } from '../../src/reconcile/connection/default-connection.js';
 import { ConnectionRegistry, type ConnectionState } from '../../src/reconcile/connection/registry.js';
 import { connectionKey, DEFAULT_CONNECTION_KEY, type ConnectionIdentity, type ConnectionResolution } from '../../src/reconcile/connection/resolution.js';
-import { DEFAULT_URI, EARLIER, NAMESPACE, aMilvusIndex, type MilvusIndexBuilder } from './builders.js';
+import { DEFAULT_URI, EARLIER, NAMESPACE, aMilvusIndex, type MilvusIndexBuilder } from './fakes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Builders and fakes

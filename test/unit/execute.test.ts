@@ -9,13 +9,13 @@ import type { CreateIndexRequest, MilvusIndexApi, WriteOptions } from '../../src
 import { execute } from '../../src/reconcile/execute.js';
 import type { Plan } from '../../src/reconcile/plan.js';
 import type { MilvusWrite } from '../../src/reconcile/write-observer.js';
-import { aMilvusIndex } from './builders.js';
+import { aMilvusIndex } from './fakes.js';
 
 const REQUEST: CreateIndexRequest = { database: 'default', collection: 'docs', fieldName: 'embedding', indexName: 'embedding', indexType: 'HNSW', metricType: 'COSINE', params: {} };
 const STATUS: MilvusIndexStatus = { observedGeneration: 1 };
 
 function plan(p: Partial<Plan>): Plan {
-  return { actions: [], status: undefined, writeStatusFirst: false, events: [], metrics: [], requeue: { kind: 'None' }, ...p };
+  return { actions: [], intent: undefined, status: undefined, events: [], metrics: [], requeue: { kind: 'None' }, ...p };
 }
 
 function world(options: { remainingMs?: number; createFails?: unknown; statusFails?: unknown } = {}) {
@@ -39,7 +39,7 @@ function world(options: { remainingMs?: number; createFails?: unknown; statusFai
 describe('execute', () => {
   it('writes the intent status first, then the actions in order; tells the observer of each Milvus write', async () => {
     const w = world();
-    const done = await w.run(plan({ writeStatusFirst: true, status: STATUS, actions: [{ type: 'CreateIndex', request: REQUEST }] }));
+    const done = await w.run(plan({ intent: STATUS, actions: [{ type: 'CreateIndex', request: REQUEST }] }));
     expect(done.kind).toBe('Done');
     expect(w.journal).toEqual(['kube.writeStatus', 'milvus.createIndex']);
     expect(w.written).toEqual([{ action: 'CreateIndex', namespace: 'search', name: 'docs-embedding', database: 'default', collection: 'docs', outcome: 'ok' }]);
@@ -56,7 +56,7 @@ describe('execute', () => {
 
   it('without confirmed leadership nothing is written, to Kubernetes or to Milvus', async () => {
     const w = world({ remainingMs: 0 });
-    const done = await w.run(plan({ writeStatusFirst: true, status: STATUS, actions: [{ type: 'CreateIndex', request: REQUEST }] }));
+    const done = await w.run(plan({ intent: STATUS, actions: [{ type: 'CreateIndex', request: REQUEST }] }));
     expect(done).toEqual({ kind: 'NotLeader', step: expect.stringMatching(/leadership not confirmed.*skipped write status/) });
     expect(w.journal).toEqual([]);
   });
@@ -73,9 +73,9 @@ describe('execute', () => {
     const odd = world({ createFails: new TypeError('socket hang up') });
     expect(await odd.run(plan({ actions: [{ type: 'CreateIndex', request: REQUEST }] }))).toMatchObject({ kind: 'MilvusFailed', failure: { kind: 'Transient' } });
     const conflict = world({ statusFails: new ApiException(409, 'Conflict', '{}', {}) });
-    expect(await conflict.run(plan({ writeStatusFirst: true, status: STATUS, actions: [{ type: 'CreateIndex', request: REQUEST }] }))).toMatchObject({ kind: 'KubeFailed', conflict: true });
+    expect(await conflict.run(plan({ intent: STATUS, actions: [{ type: 'CreateIndex', request: REQUEST }] }))).toMatchObject({ kind: 'KubeFailed', conflict: true });
     expect(conflict.journal).toEqual(['kube.writeStatus']);
     const broken = world({ statusFails: new ApiException(500, 'Internal', '{}', {}) });
-    expect(await broken.run(plan({ writeStatusFirst: true, status: STATUS }))).toMatchObject({ kind: 'KubeFailed', conflict: false });
+    expect(await broken.run(plan({ intent: STATUS }))).toMatchObject({ kind: 'KubeFailed', conflict: false });
   });
 });

@@ -18,14 +18,14 @@ import type {
 import { ClaimIndex } from '../../src/reconcile/claims.js';
 import type { ConnectionIdentity, ConnectionResolution, ConnectionResolver } from '../../src/reconcile/connection/resolution.js';
 import type { Logger } from '../../src/observability/logger.js';
-import { decideFailure } from '../../src/reconcile/decide.js';
+import { decideFailure } from '../../src/reconcile/decide/index.js';
 import type { MetricMark } from '../../src/reconcile/plan.js';
 import { MilvusIndexReconciler, type ReconcileMetrics } from '../../src/reconcile/reconciler.js';
 import {
   DEFAULT_URI, NAMESPACE, NOW,
   aFailure, aMilvusIndex, anIndex, anObservation, aScalarIndex, createIndexAction, docsFields,
   type MilvusIndexBuilder, type ObservedIndexBuilder,
-} from './builders.js';
+} from './fakes.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fakes
@@ -353,12 +353,12 @@ const rows: Row[] = [
   // ---- create
   {
     name: 'index absent: status first, then createIndex',
-    reason: 'writeStatusFirst records ownership Created before the Milvus call, so a crash in between is not an orphan; one write only; observe the effect at once',
+    reason: 'the plan\'s intent (pendingOperation Create) is written before the Milvus call, so a crash in between is not an orphan; ownership waits for the index to be observed; one write only; observe the effect at once',
     given: { resources: [fresh()] },
     want: {
       requeue: { kind: 'After', ms: 0 },
       journal: [...READS, 'kube.writeStatus', 'milvus.createIndex'],
-      ready: ['False', 'Building'], reconciling: 'True', stalled: 'False', ownership: 'Created',
+      ready: ['False', 'Building'], reconciling: 'True', stalled: 'False', ownership: null,
       events: ['docs-embedding Normal IndexCreated'],
     },
   },

@@ -5,7 +5,7 @@ import { validateAgainstField, validateSpec, type SpecProblem } from '../../src/
 import { canonicalParams, canonicalParamsObject } from '../../src/milvus/canonical.js';
 import type { FieldInfo } from '../../src/milvus/types.js';
 import { canonicalScalar, definitionDiff, propertiesDiff, type DefinitionDiff } from '../../src/reconcile/compare.js';
-import { aField, aMilvusIndex, anIndex, aScalarIndex, type FieldBuilder } from './builders.js';
+import { aField, aMilvusIndex, anIndex, aScalarIndex, type FieldBuilder } from './fakes.js';
 
 /** The default spec (HNSW/COSINE, M 16, efConstruction 200 on `embedding`) with `patch` applied. */
 const spec = (patch: Partial<MilvusIndexSpec> = {}): MilvusIndexSpec => aMilvusIndex().spec(patch).build().spec;

@@ -1,15 +1,16 @@
-import { indexStatus } from '../../src/reconcile/decide.js';
+import { indexStatus } from '../../src/reconcile/decide/index.js';
 // Test-only builders (rule 9: builders instead of object literals). Every builder starts from a
 // valid, ordinary default — a live MilvusIndex with our finalizer on docs.embedding (HNSW/COSINE,
 // M 16, efConstruction 200) against the default connection — and each method changes one thing.
 import type { Condition } from '../../src/api/conditions.js';
 import {
-  ANNOTATION_PAUSED, ANNOTATION_SKIP_DROP, API_VERSION, FINALIZER,
-  type MilvusIndex, type MilvusIndexSpec, type MilvusIndexStatus, type ObjectMeta, type PendingOperation,
+  ANNOTATION_PAUSED, ANNOTATION_RECONCILE_REQUESTED_AT, ANNOTATION_SKIP_DROP, API_VERSION, FINALIZER,
+  type MilvusIndex, type MilvusIndexSpec, type MilvusIndexStatus, type ObjectMeta, type PendingOperation, type Refusal, type Unsupported,
 } from '../../src/api/milvusindex.js';
+import type { IndexDefinition } from '../../src/reconcile/compare.js';
 import type { FieldInfo, IndexState, LoadState, ObservedIndex } from '../../src/milvus/types.js';
 import type { ConnectionObservation, MilvusObservation, Observation, PeerClaim } from '../../src/reconcile/observation.js';
-import type { Action, ActionFailure } from '../../src/reconcile/plan.js';
+import type { Action, ActionFailure, MilvusAction } from '../../src/reconcile/plan.js';
 
 /** The `now` every table row decides at. */
 export const NOW = new Date('2026-11-20T12:00:00.000Z');
@@ -79,6 +80,8 @@ export class MilvusIndexBuilder {
   annotated(key: string, value: string): this { this.meta.annotations = { ...this.meta.annotations, [key]: value }; return this; }
   paused(): this { return this.annotated(ANNOTATION_PAUSED, 'true'); }
   skipDrop(): this { return this.annotated(ANNOTATION_SKIP_DROP, 'true'); }
+  /** The reconcile-requested-at annotation set to `value`. */
+  reconcileRequestedAt(value: string): this { return this.annotated(ANNOTATION_RECONCILE_REQUESTED_AT, value); }
 
   /** Replaces the whole status. */
   status(status: MilvusIndexStatus | undefined): this { this.statusV = status === undefined ? undefined : structuredClone(status); return this; }
@@ -90,6 +93,18 @@ export class MilvusIndexBuilder {
     return this.patchStatus({ pendingOperation: { reloadCollection: false, startedAt: EARLIER, ...op } });
   }
   database(database: string): this { return this.patchStatus({ database }); }
+  /** status.refusal: Milvus refused `action` for the resource's generation (or `generation`). */
+  refused(action: Refusal['action'], message: string, patch: Partial<Refusal> = {}): this {
+    return this.patchStatus({ refusal: { generation: this.meta.generation, action, message, ...patch } });
+  }
+  /** status.unsupported for the resource's generation (or `generation`). */
+  unsupported(what: Unsupported['what'], message: string, patch: Partial<Unsupported> = {}): this {
+    return this.patchStatus({ unsupported: { generation: this.meta.generation, what, message, ...patch } });
+  }
+  /** status.appliedProperties: the server accepted `properties` for the resource's generation (or `generation`). */
+  appliedProperties(properties: Record<string, string>, generation = this.meta.generation): this {
+    return this.patchStatus({ appliedProperties: { generation, properties } });
+  }
 
   /** Ready=True / IndexBuilt (Reconciling=False, Stalled=False). */
   ready(opts: ConditionsOptions = {}): this { this.pendingConditions = { ready: 'True', reason: 'IndexBuilt', opts }; return this; }
@@ -235,14 +250,18 @@ export function docsFields(): FieldInfo[] {
 
 export class PeerBuilder {
   private p: PeerClaim;
-  constructor(name: string) { this.p = { key: `${NAMESPACE}/${name}`, uid: `uid-${name}`, creationTimestamp: CREATED, deleting: false }; }
+  constructor(name: string) {
+    this.p = { key: `${NAMESPACE}/${name}`, uid: `uid-${name}`, creationTimestamp: CREATED, deleting: false, definition: { indexType: 'HNSW', metricType: 'COSINE', params: { M: 16, efConstruction: 200 } } };
+  }
   inNamespace(ns: string): this { this.p.key = `${ns}/${this.p.key.split('/')[1]}`; return this; }
   createdAt(timestamp: string): this { this.p.creationTimestamp = timestamp; return this; }
   deleting(): this { this.p.deleting = true; return this; }
-  build(): PeerClaim { return { ...this.p }; }
+  /** The peer's spec definition (default: the same as the default spec). */
+  definition(definition: IndexDefinition): this { this.p.definition = structuredClone(definition); return this; }
+  build(): PeerClaim { return structuredClone(this.p); }
 }
 
-/** Another MilvusIndex claiming the same Milvus index, created at the same instant as the default resource. */
+/** Another MilvusIndex claiming the same Milvus index with the same definition, created at the same instant as the default resource. */
 export function aPeer(name: string): PeerBuilder {
   return new PeerBuilder(name);
 }
@@ -328,12 +347,12 @@ export function anObservation(resource: MilvusIndexBuilder | MilvusIndex): Obser
 // ActionFailure (what execute() reports to decideFailure)
 
 /** `action` failed with the classified `kind`. */
-export function aFailure(action: Action, kind: ActionFailure['kind'], message = 'the server said no'): ActionFailure {
+export function aFailure(action: MilvusAction, kind: ActionFailure['kind'], message = 'the server said no'): ActionFailure {
   return { action: structuredClone(action), kind, message };
 }
 
 /** The CreateIndex the default spec asks for. */
-export function createIndexAction(patch: Partial<Extract<Action, { type: 'CreateIndex' }>['request']> = {}): Action {
+export function createIndexAction(patch: Partial<Extract<Action, { type: 'CreateIndex' }>['request']> = {}): MilvusAction {
   return {
     type: 'CreateIndex',
     request: { database: 'default', collection: 'docs', fieldName: 'embedding', indexName: 'embedding', indexType: 'HNSW', metricType: 'COSINE', params: { M: 16, efConstruction: 200 }, ...patch },

@@ -1,0 +1,62 @@
+import type { IndexStatus } from '../../api/milvusindex.js';
+import type { ObservedIndex } from '../../milvus/types.js';
+import { getCondition } from '../conditions.js';
+import type { Plan } from '../plan.js';
+import type { Claim } from './claim.js';
+import type { IndexContext } from './context.js';
+import { builtEvent, indexStatus, loadedEvent, plan, POLL, progressing, ready, stalled, warn } from './status.js';
+
+/**
+ * Progress is reported in steps of this many percent while a build runs, so a long build writes
+ * status a bounded number of times (apply → Building, one or two progress steps, Ready: at most 4
+ * writes, design §7) instead of once per poll.
+ */
+export const PROGRESS_STEP_PERCENT = 50;
+
+/**
+ * The owned index with the right definition and properties: Failed, building, or built. The FIRST
+ * Ready needs state Finished and 0 pending rows; afterwards it stays Ready while Finished (new rows
+ * show in status.index, not as a flapping Ready). A recorded reload is done once the build is.
+ */
+export function decideBuild(c: IndexContext, claim: Claim, note: string): Plan {
+  const { idx, ownership, pending, events } = claim;
+  if (idx.state === 'Failed') {
+    const message = `Milvus failed to build index "${idx.indexName}": ${idx.failReason || 'no reason given'}. Fix the cause (or the params) and change the spec, or drop the index in Milvus to retry.`;
+    return plan({ status: c.status({ summary: stalled('BuildFailed', message), index: indexStatus(idx), ownership, pendingOperation: pending ?? null }), events: [...events, warn('BuildFailed', message)] });
+  }
+  const wasReady = getCondition(c.prev.conditions, 'Ready')?.status === 'True';
+  const built = idx.state === 'Finished' && (idx.pendingIndexRows === 0 || wasReady);
+  if (!built) {
+    const index = reportedProgress(c.prev.index, idx);
+    const message = `Index "${idx.indexName}" is building: ${index.indexedRows}/${index.totalRows} rows indexed (${index.pendingIndexRows} pending), state ${index.state}.`;
+    return plan({ status: c.status({ summary: progressing('Building', message), index, ownership, pendingOperation: pending ?? null }), events, requeue: POLL });
+  }
+  const index = indexStatus(idx);
+  const becameReady = wasReady ? {} : { metrics: ['BecameReady' as const] };
+  const status = c.status({ summary: ready(index, note), index, ownership, pendingOperation: null });
+  if (pending?.reloadCollection && !c.loaded) {
+    return plan({
+      actions: [{ type: 'LoadCollection' }],
+      status,
+      events: [...events, loadedEvent(c.spec.collectionName, 'the index change'), ...(wasReady ? [] : [builtEvent(idx)])],
+      ...becameReady,
+    });
+  }
+  return plan({ status, events: wasReady ? events : [...events, builtEvent(idx)], ...becameReady });
+}
+
+/**
+ * status.index during a build: the previous report while the same index is in the same progress
+ * step, so polls that only move the row counts write nothing.
+ */
+export function reportedProgress(previous: IndexStatus | undefined, idx: ObservedIndex): IndexStatus {
+  const now = indexStatus(idx);
+  if (previous === undefined || previous.name !== now.name || previous.id !== now.id) return now;
+  return progressStep(previous) === progressStep(now) ? previous : now;
+}
+
+function progressStep(s: IndexStatus): number {
+  const total = s.totalRows ?? 0;
+  const ratio = total === 0 ? 0 : (s.indexedRows ?? 0) / total;
+  return Math.floor((ratio * 100) / PROGRESS_STEP_PERCENT);
+}

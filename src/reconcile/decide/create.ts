@@ -1,0 +1,70 @@
+import type { Refusal } from '../../api/milvusindex.js';
+import type { CreateIndexRequest, ObservedIndex } from '../../milvus/types.js';
+import { definitionDiff } from '../compare.js';
+import type { EventSpec, Plan } from '../plan.js';
+import { refusedMessage } from './messages.js';
+import { afterOurCreate, stillHolds, type IndexContext } from './context.js';
+import { indexStatus, iso, OBSERVE_NOW, plan, progressing, stalled, warn } from './status.js';
+
+/**
+ * No index with our name: explain another index on the field, keep a refusal of this generation,
+ * or create the index (recording the intent as pendingOperation Create first; ownership follows
+ * only when the index is observed).
+ */
+export function decideAbsent(c: IndexContext): Plan {
+  const other = c.m.otherIndexesOnField[0];
+  if (other) return otherIndexOnField(c, other);
+  const refusal = c.prev.refusal;
+  if (refusal?.action === 'CreateIndex' && stillHolds(refusal, c)) return keepRefusal(c, refusal);
+  return createIndex(c);
+}
+
+function otherIndexOnField(c: IndexContext, other: ObservedIndex): Plan {
+  const ours = c.prev.unsupported?.what === 'IndexName' || afterOurCreate(c.pending) || c.owned;
+  const sameName = c.prev.index?.name === undefined || c.prev.index.name === other.indexName;
+  if (ours && sameName && definitionDiff(c.spec, other).length === 0) {
+    // Level-triggered and sticky: the next observation says Unsupported again, never Conflict.
+    const message = `Milvus stored the index as "${other.indexName}" instead of "${c.obs.indexName}": this server ignores index_name. Set spec.indexName to "${other.indexName}" (or omit it) in a new resource.`;
+    const unsupported = { generation: c.generation, what: 'IndexName' as const, message };
+    const created = c.pending?.operation === 'Create' ? { pendingOperation: null } : {};
+    return plan({ status: c.status({ summary: stalled('Unsupported', message), index: indexStatus(other), unsupported, ...created }), events: [warn('Unsupported', message)] });
+  }
+  const message = `Field "${c.spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per field. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`;
+  return plan({ status: c.status({ summary: stalled('Conflict', message), ownership: null }), events: [warn('Conflict', message)], requeue: { kind: 'CappedBackoff' } });
+}
+
+/** Milvus refused this generation's create: not sent again until the spec or the annotation changes. */
+function keepRefusal(c: IndexContext, refusal: Refusal): Plan {
+  const message = refusedMessage(`create index "${c.obs.indexName}" on ${c.spec.collectionName}.${c.spec.fieldName}`, refusal.message);
+  return plan({ status: c.status({ summary: stalled('InvalidSpec', message) }) });
+}
+
+export function createRequest(c: IndexContext): CreateIndexRequest {
+  const { spec } = c;
+  return {
+    database: c.obs.database, collection: spec.collectionName, fieldName: spec.fieldName, indexName: c.obs.indexName,
+    indexType: spec.indexType, ...(spec.metricType !== undefined ? { metricType: spec.metricType } : {}), params: spec.params ?? {},
+  };
+}
+
+function createIndex(c: IndexContext): Plan {
+  const { spec } = c;
+  const drift = c.owned && c.prev.index?.id !== undefined && c.pending === undefined;
+  const event: EventSpec = drift
+    ? { type: 'Normal', reason: 'DriftRepaired', message: `Index "${c.obs.indexName}" was missing from Milvus (dropped out of band); creating it again.` }
+    : { type: 'Normal', reason: 'IndexCreated', message: `Creating index "${c.obs.indexName}" (${spec.indexType}) on ${spec.collectionName}.${spec.fieldName}.` };
+  const status = c.status({
+    summary: progressing('Building', `Creating index "${c.obs.indexName}" on ${spec.collectionName}.${spec.fieldName}.`),
+    index: undefined,
+    pendingOperation: c.pending ?? { operation: 'Create', reloadCollection: false, startedAt: iso(c.now) },
+    refusal: null,
+  });
+  return plan({
+    actions: [{ type: 'CreateIndex', request: createRequest(c) }],
+    intent: status,
+    status,
+    events: [event],
+    metrics: drift ? ['DriftRepaired'] : [],
+    requeue: OBSERVE_NOW,
+  });
+}

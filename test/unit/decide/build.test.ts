@@ -1,0 +1,107 @@
+// Build progress and Ready (decide/build.ts).
+import { describe, expect, it } from 'vitest';
+import { NOW, aMilvusIndex, anIndex, anObservation } from '../fakes.js';
+import { BUILD_POLL_MS, decide } from '../../../src/reconcile/decide/index.js';
+import { FINALIZER } from '../../../src/api/milvusindex.js';
+import { statusEqual } from '../../../src/reconcile/conditions.js';
+import type { Plan } from '../../../src/reconcile/plan.js';
+import {
+  decisionTable, owned, readyReason,
+  type Row,
+} from './table.js';
+
+const buildRows: Row[] = [
+  {
+    name: 'index building: Building with progress, Reconciling, poll',
+    reason: 'work under way without a person: Reconciling=True, Stalled=False, requeue after the poll interval',
+    given: { observation: anObservation(aMilvusIndex().ownership('Created').notReady('Building')).index(anIndex().building(500, 1000)).build() },
+    want: {
+      actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('500/1000') },
+      reconciling: 'True', stalled: 'False', requeue: { kind: 'After', ms: BUILD_POLL_MS }, events: [],
+    },
+  },
+  {
+    name: 'first Ready needs state Finished and 0 pending rows (pending rows left)',
+    reason: 'Finished with pending rows right after create is the issue #26786 race: not Ready yet',
+    given: { observation: anObservation(aMilvusIndex().ownership('Created').notReady('Building')).index(anIndex().finished(800, 200)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building' }, reconciling: 'True', metrics: [] },
+  },
+  {
+    name: 'first Ready: Finished and 0 pending rows',
+    reason: 'Ready=True/IndexBuilt, an IndexBuilt event and the BecameReady mark, once',
+    given: { observation: anObservation(aMilvusIndex().ownership('Created').notReady('Building')).index(anIndex()).build() },
+    want: {
+      actions: [], ready: { status: 'True', reason: 'IndexBuilt' }, reconciling: 'False', stalled: 'False',
+      events: ['Normal IndexBuilt'], metrics: ['BecameReady'], requeue: 'None',
+    },
+  },
+  {
+    name: 'already Ready, new rows pending: stays Ready',
+    reason: 'new rows show in status.index, not as a flapping Ready; no event, no mark',
+    given: { observation: anObservation(owned()).index(anIndex().finished(1000, 500)).build() },
+    want: { actions: [], ready: { status: 'True', reason: 'IndexBuilt' }, events: [], metrics: [] },
+  },
+  {
+    name: 'build Failed: BuildFailed with the server reason, Stalled, no create storm',
+    reason: 'a failed build needs a person; nothing is retried',
+    given: { observation: anObservation(aMilvusIndex().ownership('Created').notReady('Building')).index(anIndex().failed('segment 7: out of memory')).build() },
+    want: {
+      actions: [], ready: { status: 'False', reason: 'BuildFailed', message: expect.stringContaining('segment 7: out of memory') },
+      stalled: 'True', reconciling: 'False', events: ['Warning BuildFailed'], requeue: 'None',
+    },
+  },
+];
+
+const created = () => aMilvusIndex().ownership('Created').notReady('Building');
+
+const progressRows: Row[] = [
+  {
+    name: 'building, progress moved within the same step: status.index and the message kept (no write)',
+    reason: 'progress is reported in coarse steps; a poll that only moves row counts writes nothing',
+    given: { observation: anObservation(created().reporting(anIndex().building(100, 1000)).notReady('Building', { message: 'Index "embedding" is building: 100/1000 rows indexed (900 pending), state InProgress.' })).index(anIndex().building(400, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('100/1000') }, requeue: { kind: 'After', ms: BUILD_POLL_MS } },
+  },
+  {
+    name: 'building, progress crossed into the next step: reported',
+    reason: 'a new step is news worth one write',
+    given: { observation: anObservation(created().reporting(anIndex().building(100, 1000))).index(anIndex().building(600, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('600/1000') } },
+  },
+  {
+    name: 'building, a different index (recreated) in the same step: reported',
+    reason: 'another index id is another build',
+    given: { observation: anObservation(created().reporting(anIndex().id('1').building(100, 1000))).index(anIndex().id('2').building(100, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('100/1000') } },
+  },
+];
+
+decisionTable('build', [...buildRows, ...progressRows]);
+
+describe('decide: build progress across many polls', () => {
+  it.each([10, 100, 1000])('apply → Ready over a build of %i polls writes status at most 4 times (design §7)', (polls) => {
+    let resource = aMilvusIndex().withoutFinalizer().build();
+    let writes = 0;
+    const store = (p: Plan) => {
+      for (const s of [p.intent, p.status]) {
+        if (s !== undefined && !statusEqual(s, resource.status)) { writes += 1; resource = { ...resource, status: s }; }
+      }
+    };
+    const first = decide(anObservation(resource).notObserved().build(), NOW);
+    expect(first.actions.map((a) => a.type)).toEqual(['AddFinalizer']);
+    resource = { ...resource, metadata: { ...resource.metadata, finalizers: [FINALIZER] } };
+    const create = decide(anObservation(resource).build(), NOW);
+    expect(create.actions.map((a) => a.type)).toEqual(['CreateIndex']);
+    store(create);
+    const total = 1_000_000;
+    for (let i = 0; i <= polls; i++) {
+      const indexed = Math.floor((total * i) / polls);
+      const idx = i === polls ? anIndex().finished(total) : anIndex().building(indexed, total);
+      const p = decide(anObservation(resource).index(idx).build(), NOW);
+      expect(p.actions).toEqual([]);
+      store(p);
+    }
+    expect(readyReason({ ...create, status: resource.status })).toBe('IndexBuilt');
+    expect(resource.status?.ownership).toBe('Created');
+    expect(writes).toBeLessThanOrEqual(4);
+  });
+});
