@@ -57,32 +57,12 @@ export class ConnectionReconciler {
     const obj = d.store.get(key);
     const [namespace, name] = key.includes('/') ? key.split('/') as [string, string] : [undefined, key];
     const connKey = connectionKey(d.kind, name, namespace);
-    if (!obj) {
-      if (d.registry.get(connKey)) {
-        d.registry.delete(connKey);
-        await d.milvus.evict(connKey);
-        d.onChanged(connKey);
-      }
-      return { kind: 'None' };
-    }
+    if (!obj) return this.forget(connKey);
     const users = d.usersOf(connKey);
     // No finalizer is removed and no "in use" count is taken on a partial view.
     if (users === undefined) return { kind: 'After', ms: 1000 };
-    const hasFinalizer = (obj.metadata.finalizers ?? []).includes(CONNECTION_FINALIZER);
-    try {
-      if (users.length === 0 && hasFinalizer) {
-        // The finalizer change brings the connection back through the watch, with a fresh resourceVersion.
-        await d.writer.removeFinalizer(obj, CONNECTION_FINALIZER);
-        return { kind: 'None' };
-      } else if (users.length > 0 && !hasFinalizer && !obj.metadata.deletionTimestamp) {
-        await d.writer.addFinalizer(obj, CONNECTION_FINALIZER);
-        return { kind: 'None' };
-      }
-    } catch (e) {
-      const error = describeKubeError(e);
-      if (!isWriteConflict(e)) d.log.warn({ key, error }, 'cannot update the connection finalizer');
-      return { kind: 'Backoff', error };
-    }
+    const guarded = await this.guardFinalizer(key, obj, users.length);
+    if (guarded) return guarded;
 
     const previous = d.registry.get(connKey);
     const state = await this.verify(obj, connKey, previous);
@@ -90,18 +70,8 @@ export class ConnectionReconciler {
     const changed = !previous || previous.ready !== state.ready || previous.reason !== state.reason || fingerprint(previous.target) !== fingerprint(state.target);
     if (changed) d.onChanged(connKey);
 
-    const summary: Summary = state.ready
-      ? { ready: 'True', reason: 'Connected' as Summary['reason'], message: state.message, reconciling: false, stalled: false }
-      : { ready: 'False', reason: state.reason as Summary['reason'], message: state.message, reconciling: state.reason === 'Unreachable', stalled: state.reason !== 'Unreachable' };
-    const endpoint = `${endpointIdentity(obj.spec.uri, obj.metadata.namespace)}/${obj.spec.database ?? 'default'}`;
-    if (obj.status?.endpoint !== undefined && obj.status.endpoint !== endpoint) await this.announceRetarget(obj, users, obj.status.endpoint, endpoint);
-    const status: ConnectionStatus = {
-      observedGeneration: obj.metadata.generation,
-      conditions: applySummary(obj.status?.conditions ?? [], summary, obj.metadata.generation, d.now()),
-      usedBy: users.length,
-      endpoint,
-      ...(state.serverVersion ? { serverVersion: state.serverVersion } : obj.status?.serverVersion ? { serverVersion: obj.status.serverVersion } : {}),
-    };
+    const status = this.nextStatus(obj, state, users.length);
+    if (obj.status?.endpoint !== undefined && obj.status.endpoint !== status.endpoint) await this.announceRetarget(obj, users, obj.status.endpoint, status.endpoint!);
     if (!statusEqual(status, obj.status)) {
       try {
         await d.writer.writeStatus(obj, status);
@@ -113,6 +83,52 @@ export class ConnectionReconciler {
     }
     return state.ready ? { kind: 'None' } : { kind: 'CappedBackoff' };
   };
+
+  /** The connection is gone: forget its state and client, and let its users re-resolve. */
+  private async forget(connKey: string): Promise<RequeueDecision> {
+    if (this.deps.registry.get(connKey)) {
+      this.deps.registry.delete(connKey);
+      await this.deps.milvus.evict(connKey);
+      this.deps.onChanged(connKey);
+    }
+    return { kind: 'None' };
+  }
+
+  /**
+   * The in-use finalizer: added while any MilvusIndex uses the connection, removed once none does.
+   * A finalizer change ends the pass (the watch brings the connection back with a fresh resourceVersion).
+   */
+  private async guardFinalizer(key: string, obj: AnyConnection, users: number): Promise<RequeueDecision | undefined> {
+    const hasFinalizer = (obj.metadata.finalizers ?? []).includes(CONNECTION_FINALIZER);
+    try {
+      if (users === 0 && hasFinalizer) {
+        await this.deps.writer.removeFinalizer(obj, CONNECTION_FINALIZER);
+        return { kind: 'None' };
+      }
+      if (users > 0 && !hasFinalizer && !obj.metadata.deletionTimestamp) {
+        await this.deps.writer.addFinalizer(obj, CONNECTION_FINALIZER);
+        return { kind: 'None' };
+      }
+      return undefined;
+    } catch (e) {
+      const error = describeKubeError(e);
+      if (!isWriteConflict(e)) this.deps.log.warn({ key, error }, 'cannot update the connection finalizer');
+      return { kind: 'Backoff', error };
+    }
+  }
+
+  private nextStatus(obj: AnyConnection, state: ConnectionState, users: number): ConnectionStatus {
+    const summary: Summary = state.ready
+      ? { ready: 'True', reason: 'Connected' as Summary['reason'], message: state.message, reconciling: false, stalled: false }
+      : { ready: 'False', reason: state.reason as Summary['reason'], message: state.message, reconciling: state.reason === 'Unreachable', stalled: state.reason !== 'Unreachable' };
+    return {
+      observedGeneration: obj.metadata.generation,
+      conditions: applySummary(obj.status?.conditions ?? [], summary, obj.metadata.generation, this.deps.now()),
+      usedBy: users,
+      endpoint: `${endpointIdentity(obj.spec.uri, obj.metadata.namespace)}/${obj.spec.database ?? 'default'}`,
+      ...(state.serverVersion ? { serverVersion: state.serverVersion } : obj.status?.serverVersion ? { serverVersion: obj.status.serverVersion } : {}),
+    };
+  }
 
   /**
    * Editing spec.uri or spec.database re-targets every MilvusIndex using the connection: their indexes
