@@ -73,11 +73,6 @@ export function canonicalParamsJson(params: Readonly<Record<string, unknown>>): 
   return JSON.stringify(canonicalParamsObject(params));
 }
 
-/** True when both param sets have the same keys with equal canonical values. */
-export function paramsEqual(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
-  return diffParams(a, b).length === 0;
-}
-
 export interface ParamDifference {
   key: string;
   /** Canonical desired value; undefined when only `observed` has the key. */

@@ -79,11 +79,6 @@ export function isAuthFailure(e: unknown): boolean {
   return failureOf(e) === 'AuthFailed';
 }
 
-/** True when createIndex was refused because the field already has an index (Lite 35, Milvus conflicts). */
-export function isIndexAlreadyExists(e: unknown): boolean {
-  return failureOf(e) === 'IndexExists';
-}
-
 // ---- server statuses -------------------------------------------------------------------------
 
 /** Codes whose meaning does not depend on the reason text. */

@@ -1,16 +1,6 @@
 import type { MilvusIndexSpec } from '../api/milvusindex.js';
-import { canonicalParamValue } from '../milvus/canonical.js';
+import { canonicalIndexType, canonicalMetricType, canonicalParamValue, diffParams } from '../milvus/canonical.js';
 import type { ObservedIndex } from '../milvus/types.js';
-
-/**
- * One canonical string per scalar so that 8, "8" and 8.0 compare equal, as do true and "True".
- * The same function canonicalises what the Milvus adapter sends and reads back (a pure module, no
- * I/O), so "equal here" means "byte-identical there" (Milvus compares the raw strings it was sent,
- * milvus.md §2.2).
- */
-export function canonicalScalar(v: unknown): string {
-  return canonicalParamValue(v);
-}
 
 export interface DefinitionDiff {
   field: 'indexType' | 'metricType' | `params.${string}`;
@@ -30,21 +20,19 @@ export function definitionOf(spec: MilvusIndexSpec): IndexDefinition {
   };
 }
 
-/** Differences in the immutable build definition (type, metric, params). Empty = same index. */
+/**
+ * Differences in the immutable build definition (type, metric, params), compared in the one canonical
+ * form the Milvus adapter also sends (src/milvus/canonical.ts): index and metric types
+ * case-insensitively (Lite reports `Trie` as `TRIE`, scalar metrics as `NONE`), params by canonical value.
+ * Empty = same index.
+ */
 export function definitionDiff(spec: IndexDefinition, idx: Pick<ObservedIndex, 'indexType' | 'metricType' | 'params'>): DefinitionDiff[] {
   const out: DefinitionDiff[] = [];
-  if (spec.indexType !== idx.indexType) out.push({ field: 'indexType', desired: spec.indexType, observed: idx.indexType });
-  const desiredMetric = spec.metricType ?? '';
-  if (desiredMetric !== idx.metricType && !(desiredMetric === '' && idx.metricType === 'NONE')) {
-    out.push({ field: 'metricType', desired: desiredMetric || '(none)', observed: idx.metricType || '(none)' });
+  if (canonicalIndexType(spec.indexType) !== canonicalIndexType(idx.indexType)) out.push({ field: 'indexType', desired: spec.indexType, observed: idx.indexType });
+  if (canonicalMetricType(spec.metricType) !== canonicalMetricType(idx.metricType)) {
+    out.push({ field: 'metricType', desired: spec.metricType || '(none)', observed: canonicalMetricType(idx.metricType) || '(none)' });
   }
-  const desired = spec.params ?? {};
-  const keys = new Set([...Object.keys(desired), ...Object.keys(idx.params)]);
-  for (const k of [...keys].sort()) {
-    const d = k in desired ? canonicalScalar(desired[k]) : undefined;
-    const o = k in idx.params ? canonicalScalar(idx.params[k]) : undefined;
-    if (d !== o) out.push({ field: `params.${k}`, desired: d ?? '(unset)', observed: o ?? '(unset)' });
-  }
+  for (const d of diffParams(spec.params ?? {}, idx.params)) out.push({ field: `params.${d.key}`, desired: d.want ?? '(unset)', observed: d.got ?? '(unset)' });
   return out;
 }
 
@@ -52,7 +40,7 @@ export function definitionDiff(spec: IndexDefinition, idx: Pick<ObservedIndex, '
 export function propertiesDiff(spec: MilvusIndexSpec, idx: ObservedIndex): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(spec.properties ?? {})) {
-    if (canonicalScalar(idx.properties[k] ?? '') !== canonicalScalar(v)) out[k] = v;
+    if (canonicalParamValue(idx.properties[k] ?? '') !== canonicalParamValue(v)) out[k] = v;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { rfc3339 } from '../api/time.js';
+import { stableJson } from '../milvus/canonical.js';
 import type { Condition } from '../api/conditions.js';
 import type { MilvusIndexStatus } from '../api/milvusindex.js';
 
@@ -70,7 +71,7 @@ export function applySummary(existing: readonly Condition[], s: Summary, generat
 
 /** Semantic equality of two statuses (key order and condition order do not matter). */
 export function statusEqual(a: MilvusIndexStatus | undefined, b: MilvusIndexStatus | undefined): boolean {
-  return canonicalJson(normaliseStatus(a)) === canonicalJson(normaliseStatus(b));
+  return stableJson(normaliseStatus(a)) === stableJson(normaliseStatus(b));
 }
 
 function normaliseStatus(s: MilvusIndexStatus | undefined): unknown {
@@ -78,11 +79,3 @@ function normaliseStatus(s: MilvusIndexStatus | undefined): unknown {
   return { ...s, conditions: [...(s.conditions ?? [])].sort((x, y) => x.type.localeCompare(y.type)) };
 }
 
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}

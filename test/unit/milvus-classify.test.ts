@@ -6,7 +6,6 @@ import {
   classifyThrown,
   failureOf,
   isAuthFailure,
-  isIndexAlreadyExists,
   redact,
   type MilvusFailure,
 } from '../../src/milvus/classify.js';
@@ -125,7 +124,7 @@ describe('classifyStatus', () => {
   });
 
   it('flags an existing index', () => {
-    expect(isIndexAlreadyExists(classifyStatus(s('CreateRoleFailure', 35, "index already exists for field 'vec'; call drop_index first"), ctx))).toBe(true);
+    expect(failureOf(classifyStatus(s('CreateRoleFailure', 35, "index already exists for field 'vec'; call drop_index first"), ctx))).toBe('IndexExists');
   });
 });
 

@@ -4,7 +4,8 @@ import type { MilvusIndexSpec } from '../../src/api/milvusindex.js';
 import { validateAgainstField, validateSpec, type SpecProblem } from '../../src/api/validation.js';
 import { canonicalParams, canonicalParamsObject } from '../../src/milvus/canonical.js';
 import type { FieldInfo } from '../../src/milvus/types.js';
-import { canonicalScalar, definitionDiff, propertiesDiff, type DefinitionDiff } from '../../src/reconcile/compare.js';
+import { canonicalParamValue as canonicalScalar } from '../../src/milvus/canonical.js';
+import { definitionDiff, propertiesDiff, type DefinitionDiff } from '../../src/reconcile/compare.js';
 import { aField, aMilvusIndex, anIndex, aScalarIndex, type FieldBuilder } from './fakes.js';
 
 /** The default spec (HNSW/COSINE, M 16, efConstruction 200 on `embedding`) with `patch` applied. */
@@ -133,7 +134,7 @@ const scalarRows: ScalarRow[] = [
   { name: 'string "DAAT_MAXSCORE"', reason: 'other strings stay', given: 'DAAT_MAXSCORE', want: 'DAAT_MAXSCORE' },
 ];
 
-describe('canonicalScalar', () => {
+describe('canonicalParamValue: one canonical string per scalar', () => {
   it.each(scalarRows.map((r) => [r.name, r] as [string, ScalarRow]))('%s', (name, { reason, given, want }) => {
     expect(canonicalScalar(given), `${name}: ${reason}`).toBe(want);
   });

@@ -1,10 +1,11 @@
+import { rfc3339 } from '../../api/time.js';
 import type { Refusal } from '../../api/milvusindex.js';
 import type { CreateIndexRequest, ObservedIndex } from '../../milvus/types.js';
 import { definitionDiff } from '../compare.js';
 import type { EventSpec, Plan } from '../plan.js';
 import { refusedMessage } from './messages.js';
 import { afterOurCreate, stillHolds, type IndexContext } from './context.js';
-import { indexStatus, iso, OBSERVE_NOW, plan, progressing, stalled, warn } from './status.js';
+import { indexStatus, OBSERVE_NOW, plan, progressing, stalled, warn } from './status.js';
 
 /**
  * No index with our name: explain another index on the field, keep a refusal of this generation,
@@ -56,7 +57,7 @@ function createIndex(c: IndexContext): Plan {
   const status = c.status({
     summary: progressing('Building', `Creating index "${c.obs.indexName}" on ${spec.collectionName}.${spec.fieldName}.`),
     index: undefined,
-    pendingOperation: c.pending ?? { operation: 'Create', reloadCollection: false, startedAt: iso(c.now) },
+    pendingOperation: c.pending ?? { operation: 'Create', reloadCollection: false, startedAt: rfc3339(c.now) },
     refusal: null,
   });
   return plan({

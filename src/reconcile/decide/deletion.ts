@@ -1,3 +1,4 @@
+import { rfc3339 } from '../../api/time.js';
 import { ANNOTATION_PAUSED, ANNOTATION_SKIP_DROP, type PendingOperation } from '../../api/milvusindex.js';
 import { fieldFamily, isVectorFamily } from '../../api/index-catalog.js';
 import { definitionDiff, formatDiff } from '../compare.js';
@@ -5,7 +6,7 @@ import type { Observation, PeerClaim } from '../observation.js';
 import type { Action, EventSpec, Plan } from '../plan.js';
 import { byAge } from './claim.js';
 import { isLoaded, type Observed } from './context.js';
-import { indexStatus, iso, loadedEvent, nextStatus, plan, progressing, releasedEvent, SOON, stalled, waiting, warn } from './status.js';
+import { indexStatus, loadedEvent, nextStatus, plan, progressing, releasedEvent, SOON, stalled, waiting, warn } from './status.js';
 
 const ESCAPE = `To finish the deletion without dropping the index, annotate ${ANNOTATION_SKIP_DROP}="true".`;
 
@@ -110,7 +111,7 @@ function dropSteps(obs: Observation, m: Observed, now: Date): Plan {
   const field = m.fields.find((f) => f.name === spec.fieldName);
   // A collection without its vector index cannot be loaded again; one that lost a scalar index can.
   const scalar = field !== undefined && !isVectorFamily(fieldFamily(field.dataType));
-  const op: PendingOperation = pending?.operation === 'Delete' ? pending : { operation: 'Delete', reloadCollection: scalar, startedAt: iso(now) };
+  const op: PendingOperation = pending?.operation === 'Delete' ? pending : { operation: 'Delete', reloadCollection: scalar, startedAt: rfc3339(now) };
   const intent = nextStatus(obs, { summary: progressing('Deleting', `Releasing collection "${spec.collectionName}" to drop index "${idx.indexName}".`), index: indexStatus(idx), pendingOperation: op }, now);
   return plan({
     actions: [{ type: 'ReleaseCollection' }, drop, ...(op.reloadCollection ? [{ type: 'LoadCollection' } as const] : []), { type: 'RemoveFinalizer' }],

@@ -1,11 +1,12 @@
+import { rfc3339 } from '../../api/time.js';
 import type { PendingOperation } from '../../api/milvusindex.js';
-import { canonicalJson } from '../conditions.js';
-import { canonicalScalar, propertiesDiff } from '../compare.js';
+import { canonicalParams, stableJson } from '../../milvus/canonical.js';
+import { propertiesDiff } from '../compare.js';
 import type { Action, Plan } from '../plan.js';
 import type { Claim } from './claim.js';
 import { stillHolds, type IndexContext } from './context.js';
 import { refusedMessage, unsupportedMessage } from './messages.js';
-import { indexStatus, iso, loadedEvent, OBSERVE_NOW, plan, progressing, releasedEvent, stalled, warn } from './status.js';
+import { indexStatus, loadedEvent, OBSERVE_NOW, plan, progressing, releasedEvent, stalled, warn } from './status.js';
 
 /** What the properties step hands on to the build step. */
 export interface PropertiesOutcome {
@@ -43,7 +44,7 @@ function alreadyApplied(c: IndexContext): boolean {
 }
 
 function canonicalProperties(p: Record<string, string>): string {
-  return canonicalJson(Object.fromEntries(Object.entries(p).map(([k, v]) => [k, canonicalScalar(v)])));
+  return stableJson(canonicalParams(p));
 }
 
 /** Stalled for this generation; a collection released for the attempt is loaded again. */
@@ -59,7 +60,7 @@ function notRetried(c: IndexContext, claim: Claim, reason: 'Unsupported' | 'Inva
 /** pendingOperation first (a released collection must be reloaded after a crash); the accepted change after. */
 function alter(c: IndexContext, claim: Claim, props: Record<string, string>): Plan {
   const { idx, ownership, pending } = claim;
-  const op: PendingOperation = pending?.operation === 'AlterProperties' ? pending : { operation: 'AlterProperties', reloadCollection: c.loaded, startedAt: iso(c.now) };
+  const op: PendingOperation = pending?.operation === 'AlterProperties' ? pending : { operation: 'AlterProperties', reloadCollection: c.loaded, startedAt: rfc3339(c.now) };
   const actions: Action[] = [];
   if (c.loaded) actions.push({ type: 'ReleaseCollection' });
   actions.push({ type: 'AlterProperties', indexName: idx.indexName, properties: props });

@@ -1,9 +1,10 @@
+import { rfc3339 } from '../../api/time.js';
 import type { PendingOperation } from '../../api/milvusindex.js';
 import { formatDiff } from '../compare.js';
 import type { Action, Plan } from '../plan.js';
 import type { Claim } from './claim.js';
 import type { IndexContext } from './context.js';
-import { indexStatus, iso, OBSERVE_NOW, plan, progressing, releasedEvent, stalled, warn } from './status.js';
+import { indexStatus, OBSERVE_NOW, plan, progressing, releasedEvent, stalled, warn } from './status.js';
 
 /**
  * The owned index's immutable definition differs from the spec. updatePolicy Reject reports it;
@@ -24,7 +25,7 @@ export function decideRecreate(c: IndexContext, claim: Claim): Plan | undefined 
     const message = `Collection "${spec.collectionName}" is loaded; recreating the index (${formatDiff(diff)}) needs a release. Set spec.allowCollectionRelease: true, or release the collection yourself.`;
     return plan({ status: c.status({ summary: stalled('CollectionLoaded', message), index, ownership }), events: [...events, warn('CollectionLoaded', message)], requeue: { kind: 'CappedBackoff' } });
   }
-  const op: PendingOperation = pending?.operation === 'Recreate' ? pending : { operation: 'Recreate', reloadCollection: c.loaded, startedAt: iso(c.now) };
+  const op: PendingOperation = pending?.operation === 'Recreate' ? pending : { operation: 'Recreate', reloadCollection: c.loaded, startedAt: rfc3339(c.now) };
   const actions: Action[] = [];
   if (c.loaded) actions.push({ type: 'ReleaseCollection' });
   actions.push({ type: 'DropIndex', fieldName: idx.fieldName, indexName: idx.indexName });

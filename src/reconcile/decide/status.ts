@@ -122,6 +122,3 @@ export function loadedEvent(collection: string, after: string): EventSpec {
 }
 
 /** RFC 3339 with whole seconds, as every timestamp the operator writes. */
-export function iso(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
