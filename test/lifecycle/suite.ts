@@ -34,6 +34,11 @@ export function describeLifecycle(server: LifecycleServer): void {
   const servers = `[kube-apiserver + ${server.title}]`;
   /** The load state of a collection nobody loaded or released since its (vector) index went away or came. */
   const unloadedState = server.indexlessCollectionsLoaded ? LOADED : NOT_LOADED;
+  /**
+   * What the operator writes to reload a collection it released to drop and re-create its index: nothing on a
+   * server that reports the index-less collection Loaded again by itself (Lite), LoadCollection on real Milvus.
+   */
+  const reloadAfterRecreate: string[] = server.indexlessCollectionsLoaded ? [] : ['LoadCollection'];
 
   describe(`MilvusIndex lifecycle ${servers}`, () => {
     let kc: KubeConfig;
@@ -251,13 +256,11 @@ export function describeLifecycle(server: LifecycleServer): void {
       expect(JSON.parse(idx[0]!.params.params ?? '{}')).toMatchObject({ M: 32 });
       await waitForLoadState(client, c, unloadedState);
       expect(writesOn(c)).toEqual(
-        server.indexlessCollectionsLoaded
-          ? ['CreateIndex', 'ReleaseCollection', 'DropIndex', 'CreateIndex', 'LoadCollection']
-          : ['CreateIndex', 'DropIndex', 'CreateIndex'],
+        server.indexlessCollectionsLoaded ? ['CreateIndex', 'ReleaseCollection', 'DropIndex', 'CreateIndex'] : ['CreateIndex', 'DropIndex', 'CreateIndex'],
       );
     });
 
-    it(`recreates on a LOADED collection: release, drop, create, build, load again ${servers}`, async () => {
+    it(`recreates on a LOADED collection: release, drop, create, build, loaded again ${servers}`, async () => {
       const c = uniqueCollection('reload');
       await createCollection(client, c);
       await mis.create({ name: 'reload', spec: hnsw(c, { updatePolicy: 'Recreate' }) });
@@ -268,8 +271,9 @@ export function describeLifecycle(server: LifecycleServer): void {
       expect(JSON.parse((await describeIndexes(client, c))[0]!.params.params ?? '{}')).toMatchObject({ M: 32 });
       await waitForLoadState(client, c, LOADED);
       const reasons = (await mis.events('reload')).map((e) => e.reason);
-      expect(reasons).toEqual(expect.arrayContaining(['CollectionReleased', 'IndexDropped', 'CollectionLoaded']));
-      expect(writesOn(c)).toEqual(['CreateIndex', 'ReleaseCollection', 'DropIndex', 'CreateIndex', 'LoadCollection']);
+      expect(reasons).toEqual(expect.arrayContaining(['CollectionReleased', 'IndexDropped']));
+      expect(reasons.includes('CollectionLoaded')).toBe(reloadAfterRecreate.length > 0);
+      expect(writesOn(c)).toEqual(['CreateIndex', 'ReleaseCollection', 'DropIndex', 'CreateIndex', ...reloadAfterRecreate]);
     });
 
     it(`blocks deletion of an index on a loaded collection without allowCollectionRelease; skip-drop finishes it ${servers}`, async () => {
