@@ -1,5 +1,6 @@
 // The embedded REAL Milvus standalone (PyPI `milvus` 2.3.x, "Embeded Milvus": the Milvus v2.3 binary with
-// embedded etcd and local storage) for the opt-in `make test-milvus-standalone`; milvus.md §3.1, §3.5, §3.6.
+// embedded etcd and local storage) for the standalone tier (`make test-milvus-standalone`, part of `make test`);
+// milvus.md §3.1, §3.5, §3.6.
 // Same shape as milvus-lite.ts: a pinned venv cached under ~/.cache/milvus-index-operator (flock), and a
 // server per run on 127.0.0.1 with a fresh base dir (config, logs, data) in a temp dir, run by milvus-server.ts.
 //
