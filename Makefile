@@ -24,9 +24,10 @@ crds: node_modules
 demo: build prebuild
 	$(NPM_EXEC) tsx scripts/demo.ts
 
-## test: everything `.ci/run` runs (unit + integration against real servers + the kind e2e, which skips
-## with the reason printed where no Docker engine is reachable)
-test: build prebuild test-e2e test-unit test-integration test-faults
+## test: everything `.ci/run` runs (unit + integration against real servers + the fault tier + the lifecycle
+## against the real Milvus 2.3 standalone + the kind e2e, which skips with the reason printed where no Docker
+## engine is reachable)
+test: build prebuild test-e2e test-unit test-integration test-faults test-milvus-standalone
 
 ## prebuild: build/cache kube-apiserver, etcd, kubectl (Go module proxy) and the Milvus Lite venv (PyPI)
 prebuild:
@@ -45,9 +46,10 @@ test-unit:
 test-integration:
 	$(call timed,test-integration,npm run test:integration)
 
-## test-milvus-standalone: opt-in, NOT part of `make test`: the lifecycle tests against the embedded REAL Milvus 2.3
-## standalone (PyPI `milvus`, cached venv) instead of Milvus Lite, time-boxed by STANDALONE_TIMEOUT (default 20m).
-## Says whether it cannot run here (install/start failure, with the server log) or the tests failed; non-zero either way.
+## test-milvus-standalone: part of `make test`: the lifecycle suite (test/lifecycle) against the embedded REAL Milvus 2.3
+## standalone (PyPI `milvus`, venv cached under ~/.cache/milvus-index-operator like Milvus Lite's) instead of Milvus Lite,
+## time-boxed by STANDALONE_TIMEOUT (default 20m). Says whether it cannot run here (install/start failure, with the
+## server log) or the tests failed; non-zero either way, so either fails `make test`.
 STANDALONE_TIMEOUT ?= 20m
 .PHONY: test-milvus-standalone
 test-milvus-standalone: node_modules prebuild

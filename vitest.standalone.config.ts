@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Opt-in (`make test-milvus-standalone`, not part of `make test`): the lifecycle tests against the embedded
-// REAL Milvus 2.3 standalone (PyPI `milvus`) instead of Milvus Lite. One control plane and one Milvus per run;
-// files one at a time on 2 cores. Real index builds, loads and releases take seconds, hence the longer timeouts.
+// The standalone tier (`make test-milvus-standalone`, part of `make test`): the lifecycle suite (test/lifecycle)
+// against the embedded REAL Milvus 2.3 standalone (PyPI `milvus`) instead of Milvus Lite. One control plane and one
+// Milvus per run; files one at a time on 2 cores. Real index builds, loads and releases take seconds, hence the
+// longer timeouts.
 export default defineConfig({
   test: {
     include: ['test/standalone/**/*.test.ts'],

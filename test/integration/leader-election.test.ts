@@ -55,7 +55,7 @@ describe(`leader election ${SERVERS}`, () => {
   };
   /** "milvus write" log lines (one per Milvus write the reconciler performed) of every process. */
   const writes = (action: string, key: string): Array<{ proc: string; line: LogLine }> =>
-    procs.flatMap((p) => p.logs().filter((l) => l.msg === 'milvus write' && l.action === action && l.key === key).map((line) => ({ proc: p.name, line })));
+    procs.flatMap((p) => p.milvusWriteLines().filter((l) => l.action === action && l.key === key).map((line) => ({ proc: p.name, line })));
   const spec = (collectionName: string) => ({ collectionName, fieldName: 'vec', indexType: 'IVF_FLAT', metricType: 'L2', params: { nlist: 16 }, allowCollectionRelease: true });
   const killAll = () => Promise.all(procs.map((p) => p.stop('SIGKILL', 5000)));
 
@@ -143,7 +143,7 @@ describe(`leader election ${SERVERS}`, () => {
     await mis.waitForReady('first', 'True');
     expect(writes('CreateIndex', `${ns}/first`).map((w) => w.proc)).toEqual([leader.name]);
     expect(writes('CreateIndex', `${ns}/second`).map((w) => w.proc)).toEqual([standby.name]);
-    expect(procs.flatMap((p) => p.logs().filter((l) => l.msg === 'milvus write' && l.action === 'DropIndex'))).toEqual([]);
+    expect(procs.flatMap((p) => p.milvusWriteLines().filter((l) => l.action === 'DropIndex'))).toEqual([]);
     expect(await standby.metric(GAUGE)).toBe(1);
     [leader, standby] = [standby, leader];
   });

@@ -3,7 +3,7 @@
 // restarted on the same port and data directory.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FINALIZER } from '../../src/api/milvusindex.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { startMilvusLite, type MilvusLite } from '../support/milvus-lite.js';
@@ -24,6 +24,10 @@ describe(`Milvus outage ${SERVERS}`, () => {
     const ns = await createTestNamespace(kc, 'outage');
     op = await startTestOperator(kc, ns, ['--resync-period', '2s', '--milvus-timeout', '3s'], { MILVUS_URI: milvus.uri });
     mis = new MilvusIndexes(kc, ns);
+  });
+
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail') console.log(`--- ${milvus?.logPath} (last 30 lines) ---\n${milvus?.logTail(30)}`);
   });
 
   afterAll(async () => {

@@ -1,18 +1,16 @@
-// vitest globalSetup for the opt-in `make test-milvus-standalone`: the same as global-setup.ts (one real
-// kube-apiserver + etcd, CRDs applied and Established) but with the embedded REAL Milvus 2.3 standalone
-// instead of Milvus Lite. Tests get the same keys (`inject('milvusUri')`).
+// vitest globalSetup of the standalone tier (`make test-milvus-standalone`, part of `make test`): setUpTier
+// (global-setup.ts) with the embedded REAL Milvus 2.3 standalone instead of Milvus Lite. Tests get the same keys.
 //
 // When MIO_STANDALONE_STATUS_FILE is set, the outcome of the set-up is written there for the Makefile, so
 // it can tell "cannot run here" from "tests failed": first line `ready`, `cannot-run` (Milvus cannot be
 // installed or started on this machine) or `harness-failed` (the control plane did not come up), then details.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
 import { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import type { TestProject } from 'vitest/node';
 
-import { apiserverVersion, etcdVersion, startControlPlane, type ControlPlane } from './control-plane.js';
-import { installCrds } from './global-setup.js';
-import { CannotRunHereError, ensureMilvusStandalone, startMilvusStandalone, type MilvusStandalone } from './milvus-standalone.js';
+import { setUpTier } from './global-setup.js';
+import { CannotRunHereError, ensureMilvusStandalone, startMilvusStandalone } from './milvus-standalone.js';
 import { waitFor } from './proc.js';
 
 function report(kind: 'ready' | 'cannot-run' | 'harness-failed', details: string): void {
@@ -43,7 +41,6 @@ async function sdkReady(uri: string, timeoutMs: number): Promise<string> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const started = Date.now();
   // Install first (alone: pip and the unpacking are CPU-heavy on small machines), then both servers at once.
   let installSeconds: number | undefined;
   try {
@@ -52,63 +49,31 @@ export default async function setup(project: TestProject): Promise<() => Promise
     report('cannot-run', (err as Error).message);
     throw err;
   }
-  const [cpRes, milvusRes] = await Promise.allSettled([startControlPlane(), startMilvusStandalone()]);
-  const cp: ControlPlane | undefined = cpRes.status === 'fulfilled' ? cpRes.value : undefined;
-  const milvus: MilvusStandalone | undefined = milvusRes.status === 'fulfilled' ? milvusRes.value : undefined;
-  const teardown = async (): Promise<void> => {
-    await Promise.allSettled([cp?.stop(), milvus?.destroy()]);
-  };
-  try {
-    if (milvusRes.status === 'rejected') {
-      const e = milvusRes.reason as Error;
-      report('cannot-run', e.message);
-      throw e instanceof CannotRunHereError ? e : new CannotRunHereError(e.message, { cause: e });
-    }
-    if (cpRes.status === 'rejected') {
-      report('harness-failed', `the kube-apiserver + etcd harness did not start: ${(cpRes.reason as Error).message}`);
-      throw cpRes.reason;
-    }
-    if (!cp || !milvus) throw new Error('unreachable');
-    const sdkStarted = Date.now();
-    let serverVersion: string;
-    try {
-      serverVersion = await sdkReady(milvus.uri, 60_000);
-    } catch (err) {
-      const msg = `Milvus ${milvus.version} standalone came up (/healthz OK) but the Node SDK cannot use it: ${(err as Error).message}\n--- ${milvus.logPath} (last 30 lines) ---\n${tail(milvus.logPath, 30)}`;
-      report('cannot-run', msg);
-      throw new CannotRunHereError(msg);
-    }
-    const sdkSeconds = (Date.now() - sdkStarted) / 1000;
-    const crdFiles = await installCrds(cp);
-    const [kubeVersion, etcdVer] = await Promise.all([apiserverVersion(cp.binaries), etcdVersion(cp.binaries)]);
-
-    project.provide('kubeconfigPath', cp.kubeconfigPath);
-    project.provide('kubeconfigYaml', cp.kubeconfigYaml);
-    project.provide('kubeBinDir', cp.binDir);
-    project.provide('milvusUri', milvus.uri);
-
-    const timings =
-      `install ${installSeconds === undefined ? 'cached' : `${installSeconds.toFixed(1)} s`}, ` +
-      `server start ${milvus.startSeconds.toFixed(1)} s, SDK ready ${sdkSeconds.toFixed(1)} s, ` +
-      `set-up total ${((Date.now() - started) / 1000).toFixed(1)} s`;
-    const line =
-      `[standalone] real servers: kube-apiserver ${kubeVersion} + etcd ${etcdVer} at ${cp.server} ` +
-      `(binaries from ${cp.binaries.source}: ${cp.binDir}); REAL Milvus standalone ${serverVersion} ` +
-      `(PyPI milvus==${milvus.version}, embedded etcd + local storage) at ${milvus.uri}, base dir ${milvus.baseDir}; ` +
-      `${crdFiles} CRD file(s) applied; ${timings}`;
-    report('ready', `${line}\nserver log: ${milvus.logPath}`);
-    console.log(line);
-  } catch (err) {
-    await teardown();
-    throw err;
-  }
-  return teardown;
-}
-
-function tail(path: string, lines: number): string {
-  try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
+  return setUpTier(project, {
+    tier: 'standalone',
+    start: () => startMilvusStandalone(),
+    async describe(server) {
+      const sdkStarted = Date.now();
+      let serverVersion: string;
+      try {
+        serverVersion = await sdkReady(server.uri, 60_000);
+      } catch (err) {
+        throw new Error(`Milvus ${server.version} standalone came up (/healthz OK) but the Node SDK cannot use it: ${(err as Error).message}\n--- ${server.logPath} (last 30 lines) ---\n${server.logTail(30)}`);
+      }
+      return (
+        `REAL Milvus standalone ${serverVersion} (PyPI milvus==${server.version}, embedded etcd + local storage; ` +
+        `install ${installSeconds === undefined ? 'cached' : `${installSeconds.toFixed(1)} s`}, server start ${server.startSeconds.toFixed(1)} s, ` +
+        `SDK ready ${((Date.now() - sdkStarted) / 1000).toFixed(1)} s)`
+      );
+    },
+    failed(part, err) {
+      if (part === 'control-plane') {
+        report('harness-failed', `the kube-apiserver + etcd harness did not start: ${err.message}`);
+        return err;
+      }
+      report('cannot-run', err.message);
+      return err instanceof CannotRunHereError ? err : new CannotRunHereError(err.message, { cause: err });
+    },
+    ready: (line, server) => report('ready', `${line}\nserver log: ${server.logPath}`),
+  });
 }

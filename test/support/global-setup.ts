@@ -1,5 +1,6 @@
 // vitest globalSetup for the integration tier: one real kube-apiserver + etcd and one Milvus Lite per run,
 // the CRDs from crds/ applied and Established, connection details handed to tests via provide/inject.
+// setUpTier is the same set-up for every tier; global-setup-standalone.ts runs it with the Milvus 2.3 standalone.
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 import { apiserverVersion, etcdVersion, startControlPlane, type ControlPlane } from './control-plane.js';
-import { ensureMilvusLite, startMilvusLite, type MilvusLite } from './milvus-lite.js';
+import { ensureMilvusLite, startMilvusLite } from './milvus-lite.js';
+import type { MilvusServer } from './milvus-server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CRD_DIR = join(ROOT, 'crds');
@@ -28,36 +30,72 @@ export async function installCrds(cp: ControlPlane, dir = CRD_DIR): Promise<numb
   return files.length;
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/** What a tier runs its lifecycle against: one Milvus next to the shared control plane. */
+export interface TierMilvus {
+  /** Log prefix of the set-up line, e.g. "integration". */
+  tier: string;
+  start(): Promise<MilvusServer>;
+  /** Runs once both servers are up (extra readiness checks); returns how the set-up line names the server. */
+  describe(server: MilvusServer): Promise<string>;
+  /** Turns a start or describe failure of the Milvus (`milvus`) or the control plane into the error to throw. */
+  failed?(part: 'milvus' | 'control-plane', err: Error): Error;
+  /** Told the set-up line once everything is ready. */
+  ready?(line: string, server: MilvusServer): void;
+}
+
+/**
+ * Starts the real kube-apiserver + etcd and the tier's Milvus side by side, applies the CRDs, and provides the
+ * connection details to tests (provided.d.ts). Returns the teardown; on failure tears down what started.
+ */
+export async function setUpTier(project: TestProject, milvus: TierMilvus): Promise<() => Promise<void>> {
   const started = Date.now();
-  const [cpRes, liteRes] = await Promise.allSettled([startControlPlane(), startMilvusLite()]);
-  const cp: ControlPlane | undefined = cpRes.status === 'fulfilled' ? cpRes.value : undefined;
-  const lite: MilvusLite | undefined = liteRes.status === 'fulfilled' ? liteRes.value : undefined;
+  const failed = milvus.failed ?? ((_part, err) => err);
+  const [cpRes, serverRes] = await Promise.allSettled([startControlPlane(), milvus.start()]);
+  const cp = cpRes.status === 'fulfilled' ? cpRes.value : undefined;
+  const server = serverRes.status === 'fulfilled' ? serverRes.value : undefined;
   const teardown = async (): Promise<void> => {
-    await Promise.allSettled([cp?.stop(), lite?.destroy()]);
+    await Promise.allSettled([cp?.stop(), server?.destroy()]);
   };
   try {
-    if (cpRes.status === 'rejected') throw cpRes.reason;
-    if (liteRes.status === 'rejected') throw liteRes.reason;
-    if (!cp || !lite) throw new Error('unreachable');
+    if (serverRes.status === 'rejected') throw failed('milvus', serverRes.reason as Error);
+    if (cpRes.status === 'rejected') throw failed('control-plane', cpRes.reason as Error);
+    if (!cp || !server) throw new Error('unreachable');
+    let described: string;
+    try {
+      described = await milvus.describe(server);
+    } catch (err) {
+      throw failed('milvus', err as Error);
+    }
     const crdFiles = await installCrds(cp);
     const [kubeVersion, etcdVer] = await Promise.all([apiserverVersion(cp.binaries), etcdVersion(cp.binaries)]);
-    const install = await ensureMilvusLite();
 
     project.provide('kubeconfigPath', cp.kubeconfigPath);
     project.provide('kubeconfigYaml', cp.kubeconfigYaml);
     project.provide('kubeBinDir', cp.binDir);
-    project.provide('milvusUri', lite.uri);
+    project.provide('milvusUri', server.uri);
+    project.provide('milvusLogPath', server.logPath);
 
-    console.log(
-      `[integration] real servers: kube-apiserver ${kubeVersion} + etcd ${etcdVer} at ${cp.server} ` +
-        `(binaries from ${cp.binaries.source}: ${cp.binDir}); Milvus Lite ${install.version} ` +
-        `(milvus-lite==${install.version}, pymilvus==${install.pymilvusVersion}, Python ${install.pythonVersion}) at ${lite.uri}; ` +
-        `${crdFiles} CRD file(s) applied; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
+    const line =
+      `[${milvus.tier}] real servers: kube-apiserver ${kubeVersion} + etcd ${etcdVer} at ${cp.server} ` +
+      `(binaries from ${cp.binaries.source}: ${cp.binDir}); ${described} at ${server.uri} (log ${server.logPath}); ` +
+      `${crdFiles} CRD file(s) applied; ready in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    milvus.ready?.(line, server);
+    console.log(line);
   } catch (err) {
     await teardown();
     throw err;
   }
   return teardown;
+}
+
+/** The integration tier: Milvus Lite. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  return setUpTier(project, {
+    tier: 'integration',
+    start: () => startMilvusLite(),
+    async describe() {
+      const install = await ensureMilvusLite();
+      return `Milvus Lite ${install.version} (milvus-lite==${install.version}, pymilvus==${install.pymilvusVersion}, Python ${install.pythonVersion})`;
+    },
+  });
 }

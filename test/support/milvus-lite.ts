@@ -1,12 +1,14 @@
 // Milvus Lite (pure-Python milvus-lite 3.x from PyPI, gRPC on a TCP port) for the integration tier and
-// `make demo`: a pinned venv cached under ~/.cache/milvus-index-operator, and servers on 127.0.0.1.
+// `make demo`: a pinned venv cached under ~/.cache/milvus-index-operator, and servers on 127.0.0.1
+// (started, stopped and restarted by milvus-server.ts).
 // milvus.md §3.2/§3.3 describe the server and how the Node SDK sees it.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { cacheRoot, freePort, onExit, portOpen, run, spawnManaged, waitFor, type Managed } from './proc.js';
+import { startMilvusServer, type MilvusServer } from './milvus-server.js';
+import { cacheRoot, freePort, run } from './proc.js';
 
 export const MILVUS_LITE_VERSION = '3.2.2';
 export const PYMILVUS_VERSION = '3.0.2';
@@ -26,20 +28,8 @@ export interface MilvusLiteInstall {
   pythonVersion: string;
 }
 
-export interface MilvusLite {
-  /** "127.0.0.1:PORT": pass as `address` to MilvusClient. */
-  uri: string;
-  port: number;
-  dataDir: string;
-  /** Server output, appended across restarts. */
-  logPath: string;
-  /** SIGINT (the server drains and closes its db), then SIGKILL after a timeout. Idempotent. */
-  stop(): Promise<void>;
-  /** Starts the server again on the same port and data dir (after stop()). */
-  start(): Promise<void>;
-  /** stop(), then delete the temp dir (log, and the data dir unless opts.dataDir was given). */
-  destroy(): Promise<void>;
-}
+/** A Milvus Lite server (milvus-server.ts); `dataDir` survives stop()/start(). */
+export type MilvusLite = MilvusServer & { dataDir: string };
 
 export interface StartMilvusLiteOptions {
   /** Default: a free port (retried on a bind race). A given port is used as is. */
@@ -214,95 +204,39 @@ export async function ensureMilvusLite(opts: { log?: Log } = {}): Promise<Milvus
 const LISTENING = /MilvusLite gRPC server listening on \S+:(\d+)/;
 
 /**
- * Starts `milvus-lite server --data-dir D --host 127.0.0.1 --port P` in its own process group and
- * waits for its "listening" line and the port. Output goes to a log file next to the data dir.
+ * Starts `milvus-lite server --data-dir D --host 127.0.0.1 --port P` (milvus-server.ts: own process group,
+ * log file next to the data dir, SIGINT so the server drains and closes its db) and waits for its
+ * "listening" line and the port.
  */
 export async function startMilvusLite(opts: StartMilvusLiteOptions = {}): Promise<MilvusLite> {
   const install = await ensureMilvusLite();
-  const work = mkdtempSync(join(tmpdir(), 'mio-milvus-lite-'));
-  const dataDir = opts.dataDir ?? join(work, 'data');
-  mkdirSync(dataDir, { recursive: true });
-  const logPath = join(work, 'server.log');
-  const startTimeoutMs = opts.startTimeoutMs ?? 60_000;
-  const stopTimeoutMs = opts.stopTimeoutMs ?? 10_000;
-  // `work` holds the log and, unless opts.dataDir was given, the data dir.
-  const removeTemp = (): void => rmSync(work, { recursive: true, force: true });
-  const unhookTemp = onExit(removeTemp);
-
-  let proc: Managed | undefined;
-  let port = opts.port ?? 0;
-
-  const launch = async (p: number): Promise<void> => {
-    const logStart = existsSync(logPath) ? readFileSync(logPath, 'utf8').length : 0;
-    writeFileSync(logPath, `--- ${new Date().toISOString()} starting on 127.0.0.1:${p}\n`, { flag: 'a' });
-    const m = spawnManaged(
-      'milvus-lite',
-      install.bin,
-      ['server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(p)],
-      { logPath, env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONNOUSERSITE: '1' }, orphanDir: work },
-    );
-    proc = m;
-    const newOutput = (): string => (existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(logStart) : '');
-    try {
-      await waitFor(
-        `Milvus Lite on 127.0.0.1:${p}`,
-        async () => LISTENING.test(newOutput()) && (await portOpen(p)),
-        {
-          timeoutMs: startTimeoutMs,
-          abort: () => (m.exitCode !== undefined ? `milvus-lite exited with code ${m.exitCode}` : undefined),
-        },
-      );
-    } catch (err) {
-      await m.stop('SIGKILL', 2000);
-      const e = new Error(`${(err as Error).message}\n--- ${logPath} (tail) ---\n${m.logTail(30)}`);
-      (e as Error & { bindFailure?: boolean }).bindFailure = /bind|address already in use/i.test(newOutput());
-      throw e;
-    }
-  };
-
-  try {
-    if (port) {
-      await launch(port);
-    } else {
-      for (let attempt = 1; ; attempt++) {
-        port = await freePort();
-        try {
-          await launch(port);
-          break;
-        } catch (err) {
-          if (attempt >= 5 || !(err as { bindFailure?: boolean }).bindFailure) throw err;
-        }
-      }
-    }
-  } catch (err) {
-    unhookTemp();
-    removeTemp();
-    throw err;
-  }
-
-  const lite: MilvusLite = {
-    uri: `127.0.0.1:${port}`,
-    port,
-    dataDir,
-    logPath,
-    async stop() {
-      const m = proc;
-      if (!m || m.exitCode !== undefined) return;
-      await m.stop('SIGINT', stopTimeoutMs);
+  return startMilvusServer({
+    name: 'milvus-lite',
+    version: install.version,
+    attempts: opts.port ? 1 : 5,
+    bindFailure: /bind|address already in use/i,
+    startTimeoutMs: opts.startTimeoutMs ?? 60_000,
+    stopSignal: 'SIGINT',
+    stopTimeoutMs: opts.stopTimeoutMs ?? 10_000,
+    log: defaultLog,
+    async prepare() {
+      // The work dir holds the log and, unless opts.dataDir was given, the data dir.
+      const workDir = mkdtempSync(join(tmpdir(), 'mio-milvus-lite-'));
+      const dataDir = opts.dataDir ?? join(workDir, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      const port = opts.port ?? (await freePort());
+      return {
+        port,
+        workDir,
+        logPath: join(workDir, 'server.log'),
+        bin: install.bin,
+        args: ['server', '--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port)],
+        env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONNOUSERSITE: '1' },
+        ready: async (output) => LISTENING.test(output),
+        details: { dataDir },
+      };
     },
-    async start() {
-      if (proc && proc.exitCode === undefined) throw new Error(`Milvus Lite on ${lite.uri} is already running`);
-      // The old process may have closed its socket only just now.
-      await waitFor(`port ${port} to be free`, async () => !(await portOpen(port)), { timeoutMs: 10_000 });
-      await launch(port);
-    },
-    async destroy() {
-      await lite.stop();
-      unhookTemp();
-      removeTemp();
-    },
-  };
-  return lite;
+  });
 }
 
 /** The version string Milvus Lite reports (from the installed package; GetVersion says `milvus_lite-<version>`). */

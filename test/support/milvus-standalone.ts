@@ -1,7 +1,8 @@
 // The embedded REAL Milvus standalone (PyPI `milvus` 2.3.x, "Embeded Milvus": the Milvus v2.3 binary with
-// embedded etcd and local storage) for the opt-in `make test-milvus-standalone`; milvus.md §3.1, §3.5, §3.6.
+// embedded etcd and local storage) for the standalone tier (`make test-milvus-standalone`, part of `make test`);
+// milvus.md §3.1, §3.5, §3.6.
 // Same shape as milvus-lite.ts: a pinned venv cached under ~/.cache/milvus-index-operator (flock), and a
-// server per run on 127.0.0.1 with a fresh base dir (config, logs, data) in a temp dir.
+// server per run on 127.0.0.1 with a fresh base dir (config, logs, data) in a temp dir, run by milvus-server.ts.
 //
 // What the package does and what we do instead (read from site-packages/milvus/__init__.py, 2.3.5):
 // - The wheel ships LZMA-compressed binaries that `default_server.start()` unpacks into its base dir. We
@@ -34,7 +35,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { withFileLock } from './milvus-lite.js';
-import { cacheRoot, onExit, portOpen, run, spawnManaged, waitFor, type Managed } from './proc.js';
+import { startMilvusServer, type MilvusServer } from './milvus-server.js';
+import { cacheRoot, run } from './proc.js';
 
 type Log = (line: string) => void;
 const defaultLog: Log = (line) => process.stderr.write(`[milvus-standalone] ${line}\n`);
@@ -83,28 +85,15 @@ export interface MilvusStandaloneInstall {
   installSeconds?: number;
 }
 
-export interface MilvusStandalone {
-  /** "127.0.0.1:PORT" of the proxy: pass as `address` to MilvusClient. */
-  uri: string;
-  port: number;
+/** The embedded Milvus standalone (milvus-server.ts) and the ports and files of its run. */
+export type MilvusStandalone = MilvusServer & {
   /** /healthz and metrics. */
   metricsPort: number;
   /** Every port it listens on, by config key (plus metrics_port and etcd_peer_port). */
   ports: Record<string, number>;
-  /** The run's base dir (configs/, logs/, data/). */
+  /** The run's base dir (configs/, logs/, data/); kept after destroy() with MIO_KEEP_STANDALONE_LOGS=1. */
   baseDir: string;
-  /** Server output (stdout+stderr of the binary), appended across restarts. */
-  logPath: string;
-  version: string;
-  /** Seconds the last start took (spawn → healthy). */
-  startSeconds: number;
-  /** SIGTERM (graceful), then SIGKILL after a timeout. Idempotent. */
-  stop(): Promise<void>;
-  /** Starts the server again on the same ports and base dir (after stop()). */
-  start(): Promise<void>;
-  /** stop(), then delete the base dir (kept with MIO_KEEP_STANDALONE_LOGS=1). */
-  destroy(): Promise<void>;
-}
+};
 
 export interface StartMilvusStandaloneOptions {
   /** Readiness timeout. Default MIO_MILVUS_STANDALONE_START_TIMEOUT (seconds) or 180 s (the package's own wait). */
@@ -323,127 +312,56 @@ function healthz(port: number): Promise<boolean> {
 }
 
 /**
- * Starts `milvus run standalone` with a fresh base dir in a temp dir, every port free on 127.0.0.1, in its own
- * process group, and waits for /healthz and the proxy port. Throws CannotRunHereError (with the log tail and a
- * diagnosis) when it does not come up.
+ * Starts `milvus run standalone` (milvus-server.ts: own process group, SIGTERM then SIGKILL) with a fresh base dir
+ * in a temp dir and every port free on 127.0.0.1, and waits for /healthz and the proxy port. Throws
+ * CannotRunHereError (with the log tail and a diagnosis) when it does not come up.
  */
 export async function startMilvusStandalone(opts: StartMilvusStandaloneOptions = {}): Promise<MilvusStandalone> {
   const log = opts.log ?? defaultLog;
   const install = await ensureMilvusStandalone({ log });
   const envTimeout = Number(process.env.MIO_MILVUS_STANDALONE_START_TIMEOUT);
-  const startTimeoutMs = opts.startTimeoutMs ?? (envTimeout > 0 ? envTimeout * 1000 : 180_000);
-  const stopTimeoutMs = opts.stopTimeoutMs ?? 20_000;
   const bin = join(install.binDir, 'milvus');
-
-  // MIO_KEEP_STANDALONE_LOGS=1 keeps the base dir (config, logs, data) after the run, for a post-mortem.
-  const keep = process.env.MIO_KEEP_STANDALONE_LOGS === '1';
-  let work = '';
-  let unhookTemp: () => void = () => {};
-  let proc: Managed | undefined;
-  let ports: Record<string, number> = {};
-  let logPath = '';
-  let startSeconds = 0;
-
-  const render = async (): Promise<void> => {
-    work = mkdtempSync(join(tmpdir(), 'mio-milvus-standalone-'));
-    const dir = work;
-    if (!keep) unhookTemp = onExit(() => rmSync(dir, { recursive: true, force: true }));
-    const res = await run(install.python, ['-c', RENDER_CONFIG, work], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
-    if (res.code !== 0) {
-      throw new CannotRunHereError(`rendering the Milvus config with the \`milvus\` package failed (exit ${res.code}):\n${`${res.stdout}${res.stderr}`.trim().split('\n').slice(-20).join('\n')}`);
-    }
-    const parsed = JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as { ports: Record<string, number> };
-    ports = parsed.ports;
-    logPath = join(work, 'logs', 'milvus-stdout.log');
-  };
-
-  const launch = async (): Promise<void> => {
-    const metricsPort = ports.metrics_port!;
-    const proxyPort = ports.proxy_port!;
-    const logStart = existsSync(logPath) ? readFileSync(logPath, 'utf8').length : 0;
-    writeFileSync(logPath, `--- ${new Date().toISOString()} starting Milvus ${install.version} standalone, proxy 127.0.0.1:${proxyPort}\n`, { flag: 'a' });
-    const started = Date.now();
-    const m = spawnManaged('milvus-standalone', bin, ['run', 'standalone'], {
-      logPath,
-      cwd: work,
-      ...(keep ? {} : { orphanDir: work }),
-      env: binaryEnv(install.binDir, {
-        DEPLOY_MODE: 'STANDALONE',
-        METRICS_PORT: String(metricsPort),
-        MILVUSCONF: join(work, 'configs'),
-        // As the package's own start() sets it; the 2.3.5 binary ignores it and uses /run/milvus.
-        MILVUS_RUN_DIR: join(work, 'run'),
-      }),
-    });
-    proc = m;
-    const newOutput = (): string => (existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(logStart) : '');
-    try {
-      await waitFor(
-        `Milvus ${install.version} standalone on 127.0.0.1:${proxyPort} (/healthz on ${metricsPort})`,
-        async () => (await healthz(metricsPort)) && (await portOpen(proxyPort)),
-        {
-          timeoutMs: startTimeoutMs,
-          intervalMs: 250,
-          abort: () => (m.exitCode !== undefined ? `the milvus process exited with code ${m.exitCode}` : undefined),
-        },
-      );
-      startSeconds = (Date.now() - started) / 1000;
-    } catch (err) {
-      await m.stop('SIGKILL', 2000);
-      const output = newOutput();
-      const diagnosis = diagnoseBinaryOutput(output);
-      const e = new CannotRunHereError(
-        `${(err as Error).message}${diagnosis ? `\nDiagnosis: ${diagnosis}.` : ''}\n--- ${logPath} (last 40 lines) ---\n${m.logTail(40)}`,
-      );
-      (e as Error & { bindFailure?: boolean }).bindFailure = /address already in use/i.test(output);
-      throw e;
-    }
-  };
-
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await render();
-      await launch();
-      break;
-    } catch (err) {
-      if (!keep) {
-        unhookTemp();
-        rmSync(work, { recursive: true, force: true });
-      }
-      if (attempt >= 3 || !(err as { bindFailure?: boolean }).bindFailure) throw err;
-      log(`port race on start (attempt ${attempt}); retrying with new ports`);
-    }
-  }
-
-  const server: MilvusStandalone = {
-    uri: `127.0.0.1:${ports.proxy_port!}`,
-    port: ports.proxy_port!,
-    metricsPort: ports.metrics_port!,
-    ports,
-    baseDir: work,
-    logPath,
+  return startMilvusServer({
+    name: 'milvus-standalone',
     version: install.version,
-    get startSeconds() {
-      return startSeconds;
+    attempts: 3,
+    bindFailure: /address already in use/i,
+    startTimeoutMs: opts.startTimeoutMs ?? (envTimeout > 0 ? envTimeout * 1000 : 180_000),
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: opts.stopTimeoutMs ?? 20_000,
+    // MIO_KEEP_STANDALONE_LOGS=1 keeps the base dir (config, logs, data) after the run, for a post-mortem.
+    keepWorkDir: process.env.MIO_KEEP_STANDALONE_LOGS === '1',
+    diagnose: diagnoseBinaryOutput,
+    startError: (message) => new CannotRunHereError(message),
+    log,
+    async prepare() {
+      const work = mkdtempSync(join(tmpdir(), 'mio-milvus-standalone-'));
+      const res = await run(install.python, ['-c', RENDER_CONFIG, work], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
+      if (res.code !== 0) {
+        rmSync(work, { recursive: true, force: true });
+        throw new CannotRunHereError(`rendering the Milvus config with the \`milvus\` package failed (exit ${res.code}):\n${`${res.stdout}${res.stderr}`.trim().split('\n').slice(-20).join('\n')}`);
+      }
+      const ports = (JSON.parse(res.stdout.trim().split('\n').pop() ?? '{}') as { ports: Record<string, number> }).ports;
+      const metricsPort = ports.metrics_port!;
+      return {
+        port: ports.proxy_port!,
+        workDir: work,
+        logPath: join(work, 'logs', 'milvus-stdout.log'),
+        bin,
+        args: ['run', 'standalone'],
+        cwd: work,
+        env: binaryEnv(install.binDir, {
+          DEPLOY_MODE: 'STANDALONE',
+          METRICS_PORT: String(metricsPort),
+          MILVUSCONF: join(work, 'configs'),
+          // As the package's own start() sets it; the 2.3.5 binary ignores it and uses /run/milvus.
+          MILVUS_RUN_DIR: join(work, 'run'),
+        }),
+        ready: () => healthz(metricsPort),
+        details: { metricsPort, ports, baseDir: work },
+      };
     },
-    async stop() {
-      const m = proc;
-      if (!m || m.exitCode !== undefined) return;
-      await m.stop('SIGTERM', stopTimeoutMs);
-    },
-    async start() {
-      if (proc && proc.exitCode === undefined) throw new Error(`Milvus standalone on ${server.uri} is already running`);
-      await waitFor(`port ${server.port} to be free`, async () => !(await portOpen(server.port)), { timeoutMs: 10_000 });
-      await launch();
-    },
-    async destroy() {
-      await server.stop();
-      if (keep) return;
-      unhookTemp();
-      rmSync(work, { recursive: true, force: true });
-    },
-  };
-  return server;
+  });
 }
 
 // `npm exec -- tsx test/support/milvus-standalone.ts`: install, start, print what it bound, stop. Exit 3 when it

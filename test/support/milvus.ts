@@ -56,6 +56,49 @@ export async function dropIndexDirectly(client: MilvusClient, collection: string
   if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot drop index ${indexName}: ${JSON.stringify(res)}`);
 }
 
+export async function loadState(client: MilvusClient, collection: string): Promise<string> {
+  return (await client.getLoadState({ collection_name: collection })).state as string;
+}
+
+/** Loads a collection (real Milvus needs an index on its vector field) and waits until it is Loaded. */
+export async function loadCollection(client: MilvusClient, collection: string): Promise<void> {
+  const res = await client.loadCollectionSync({ collection_name: collection });
+  if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot load ${collection}: ${JSON.stringify(res)}`);
+  const state = await loadState(client, collection);
+  if (state !== 'LoadStateLoaded') throw new Error(`${collection} is ${state} after a successful loadCollectionSync`);
+}
+
+/** Waits for the collection's load state (the operator loads asynchronously). */
+export async function waitForLoadState(client: MilvusClient, collection: string, state: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await loadState(client, collection);
+    if (last === state) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`collection ${collection} did not reach ${state} within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** A collection with `id` and `vec` (FloatVector, `dim`) holding `rows` random rows in FLUSHED segments. */
+export async function createFlushedCollection(client: MilvusClient, name: string, rows: number, dim: number): Promise<void> {
+  const res = await client.createCollection({
+    collection_name: name,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
+      { name: 'vec', data_type: DataType.FloatVector, dim },
+    ],
+  });
+  if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot create collection ${name}: ${JSON.stringify(res)}`);
+  for (let start = 0; start < rows; start += 5000) {
+    const data = Array.from({ length: Math.min(5000, rows - start) }, (_, i) => ({ id: start + i + 1, vec: Array.from({ length: dim }, () => Math.random()) }));
+    const ins = await client.insert({ collection_name: name, data });
+    if (ins.status.error_code !== 'Success') throw new Error(`cannot insert into ${name}: ${JSON.stringify(ins.status)}`);
+  }
+  const flushed = await client.flushSync({ collection_names: [name] });
+  if (flushed.status.error_code !== 'Success') throw new Error(`cannot flush ${name}: ${JSON.stringify(flushed.status)}`);
+}
+
 let counter = 0;
 /** A collection name unique within this run. */
 export function uniqueCollection(prefix: string): string {

@@ -43,6 +43,17 @@ export class OperatorProcess {
     return out;
   }
 
+  /**
+   * The "milvus write" log lines (one per Milvus write the reconciler made; a child process cannot be handed a
+   * write observer, and a killed one cannot be scraped for its metrics any more). Throws when the log holds no
+   * JSON line at all: then the log was not written or its format changed, and "no writes" would be a lie.
+   */
+  milvusWriteLines(): LogLine[] {
+    const all = this.logs();
+    if (all.length === 0) throw new Error(`${this.name}: no JSON log line at all in ${this.managed.logPath}; cannot count its Milvus writes:\n${this.logTail(10)}`);
+    return all.filter((l) => l.msg === 'milvus write');
+  }
+
   /** Waits for a log line matching `predicate`; fails early if the process exits. */
   async waitForLog(predicate: (l: LogLine) => boolean, what: string, timeoutMs = 30_000): Promise<LogLine> {
     let found: LogLine | undefined;

@@ -6,19 +6,40 @@ import { parseConfig, type OperatorConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { OperatorMetrics } from '../../src/observability/metrics.js';
 import { Operator } from '../../src/operator.js';
-import type { MilvusWriteObserver } from '../../src/reconcile/write-observer.js';
+import type { MilvusWrite, MilvusWriteObserver } from '../../src/reconcile/write-observer.js';
+
+/** Records every Milvus write the operator reports through OperatorDeps.milvusWrites, in order. */
+export class MilvusWriteRecorder implements MilvusWriteObserver {
+  readonly writes: MilvusWrite[] = [];
+
+  written(write: MilvusWrite): void {
+    this.writes.push(write);
+  }
+
+  /** The writes (any outcome) on one collection: other tests' collections do not count. */
+  on(collection: string): MilvusWrite[] {
+    return this.writes.filter((w) => w.collection === collection);
+  }
+
+  /** The actions of on(collection), in order. */
+  actionsOn(collection: string): MilvusWrite['action'][] {
+    return this.on(collection).map((w) => w.action);
+  }
+}
 
 export interface TestOperator {
   operator: Operator;
   metrics: OperatorMetrics;
   config: OperatorConfig;
+  /** Every Milvus write the operator made, as its write observer saw them. */
+  milvusWrites: MilvusWriteRecorder;
   /** Every JSON log line the operator wrote. */
   logs: string[];
   stop(): Promise<void>;
 }
 
 /** Starts an operator watching `namespace`; `flags` are CLI flags, `env` its environment. */
-export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}, milvusWrites?: MilvusWriteObserver): Promise<TestOperator> {
+export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}): Promise<TestOperator> {
   const parsed = parseConfig(
     ['--namespace', namespace, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug', '--shutdown-timeout', '10s', ...flags],
     env,
@@ -28,9 +49,10 @@ export async function startTestOperator(kc: KubeConfig, namespace: string, flags
   const sink = new Writable({ write(chunk: Buffer, _enc, cb) { logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)); cb(); } });
   const log = createLogger('debug', sink);
   const metrics = new OperatorMetrics({ processMetrics: false });
-  const operator = new Operator(parsed.config, { kc, log, metrics, ...(milvusWrites ? { milvusWrites } : {}) });
+  const milvusWrites = new MilvusWriteRecorder();
+  const operator = new Operator(parsed.config, { kc, log, metrics, milvusWrites });
   await operator.start();
-  return { operator, metrics, config: parsed.config, logs, stop: () => operator.stop() };
+  return { operator, metrics, config: parsed.config, milvusWrites, logs, stop: () => operator.stop() };
 }
 
 /** Number of Milvus calls of `method` the operator made (any outcome, or one outcome). */
@@ -39,22 +61,6 @@ export async function milvusCalls(metrics: OperatorMetrics, method: string, outc
   return m.values
     .filter((v) => v.metricName === 'milvus_request_duration_seconds_count' && v.labels.method === method && (outcome === undefined || v.labels.outcome === outcome))
     .reduce((sum, v) => sum + v.value, 0);
-}
-
-/**
- * The Milvus writes (action names, in order) the operator made on one collection, from its
- * 'milvus write' log lines. Unlike the process-wide metric, other tests' collections do not count.
- */
-export function milvusWriteActions(op: TestOperator, collection: string): string[] {
-  return op.logs
-    .filter((l) => l.includes('"msg":"milvus write"'))
-    .map((l) => JSON.parse(l) as { collection?: string; action: string })
-    .filter((w) => w.collection === collection)
-    .map((w) => w.action);
-}
-
-export function milvusWritesOn(op: TestOperator, collection: string): number {
-  return milvusWriteActions(op, collection).length;
 }
 
 export async function kubeWrites(metrics: OperatorMetrics, kind: 'status' | 'finalizer' | 'event'): Promise<number> {

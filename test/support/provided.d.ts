@@ -9,7 +9,9 @@ declare module 'vitest' {
     kubeconfigYaml: string;
     /** Directory holding the matching kubectl (and usually kube-apiserver and etcd). */
     kubeBinDir: string;
-    /** "127.0.0.1:PORT" of the shared Milvus Lite. */
+    /** "127.0.0.1:PORT" of the tier's shared Milvus (Milvus Lite, or the Milvus 2.3 standalone). */
     milvusUri: string;
+    /** Output of that Milvus (printed by tests that fail). */
+    milvusLogPath: string;
   }
 }
