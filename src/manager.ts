@@ -104,8 +104,12 @@ export class Manager {
     if (this.stopping) return;
     this.cachesReady = true;
     this.options.log.info({ unavailable: this.unavailable().map((u) => u.name) }, 'caches synced');
-    if (this.options.elector) this.options.elector.start();
-    else this.startedLeading();
+    if (this.options.elector) {
+      this.options.metrics.isLeader(false);
+      this.options.elector.start();
+    } else {
+      this.startedLeading();
+    }
   }
 
   /** Leader election callback: this process may now run workers. */

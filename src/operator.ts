@@ -19,7 +19,7 @@ import { CachedNamespaceLabels, KubeSecretReader } from './kube/secrets.js';
 import { Manager } from './manager.js';
 import { MilvusClientPool } from './milvus/pool.js';
 import type { ConnectionTarget } from './milvus/types.js';
-import { startHealthServer, startMetricsServer } from './observability/http-servers.js';
+import { startHealthServer, startMetricsServer, type RunningServer } from './observability/http-servers.js';
 import type { ProcessLogger as Logger } from './observability/logger.js';
 import type { OperatorMetrics } from './observability/metrics.js';
 import { ClaimIndex } from './reconcile/claims.js';
@@ -89,14 +89,19 @@ export class Operator {
         isLeader: (leading) => metrics.isLeader.set({ name: config.leaderElectionId }, leading ? 1 : 0),
       },
       servers: [
-        () => startMetricsServer(config.metricsBindAddress, metrics.registry),
-        () => startHealthServer(config.healthProbeBindAddress, {
+        () => announced('metrics', startMetricsServer(config.metricsBindAddress, metrics.registry)),
+        () => announced('health', startHealthServer(config.healthProbeBindAddress, {
           healthy: () => !this.leadershipLost,
           ready: () => { const r = this.manager.readiness(); return r.ok ? { ok: true } : { ok: false, reason: r.reason ?? 'not ready' }; },
-        }),
+        })),
       ],
     });
     this.wire();
+    async function announced(endpoint: string, starting: Promise<RunningServer | undefined>): Promise<RunningServer | undefined> {
+      const server = await starting;
+      if (server) log.info({ port: server.port }, `${endpoint} endpoint listening`);
+      return server;
+    }
   }
 
   private leadershipLost = false;
