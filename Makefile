@@ -7,7 +7,7 @@ NPM_EXEC := npm exec --
 # $(call timed,label,command): run command, print its wall time, keep its exit status.
 timed = @s=$$(date +%s); rc=0; $(2) || rc=$$?; echo "[time] $(1): $$(( $$(date +%s) - s )) s$$( [ $$rc = 0 ] || echo " (exit $$rc)")"; exit $$rc
 
-.PHONY: test prebuild test-unit test-integration build crds demo node_modules
+.PHONY: test prebuild test-unit test-integration test-faults build crds demo node_modules
 
 node_modules: package-lock.json
 	@[ -d node_modules/node ] || npm ci
@@ -24,9 +24,9 @@ crds: node_modules
 demo: build prebuild
 	$(NPM_EXEC) tsx scripts/demo.ts
 
-## test: everything `.ci/run` runs (unit + integration against real servers + the kind e2e, which skips
-## with the reason printed where no Docker engine is reachable)
-test: build prebuild test-e2e test-unit test-integration
+## test: everything `.ci/run` runs (unit + integration and faults against real servers + the kind e2e,
+## which skips with the reason printed where no Docker engine is reachable)
+test: build prebuild test-e2e test-unit test-integration test-faults
 
 ## prebuild: build/cache kube-apiserver, etcd, kubectl (Go module proxy) and the Milvus Lite venv (PyPI)
 prebuild:
@@ -39,6 +39,10 @@ test-unit:
 ## test-integration: vitest integration tier (real kube-apiserver + etcd, real Milvus Lite)
 test-integration:
 	$(call timed,test-integration,npm run test:integration)
+
+## test-faults: vitest fault tier (bad input, failures) against the same real servers as test-integration
+test-faults:
+	$(call timed,test-faults,$(NPM_EXEC) vitest run --config vitest.faults.config.ts)
 
 ## test-milvus-standalone: opt-in, NOT part of `make test`: the lifecycle tests against the embedded REAL Milvus 2.3
 ## standalone (PyPI `milvus`, cached venv) instead of Milvus Lite, time-boxed by STANDALONE_TIMEOUT (default 20m).

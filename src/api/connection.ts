@@ -15,16 +15,20 @@ const secretNamespace = () => Type.String({ ...SECRET_NAME, description: 'Namesp
 const caKey = () => Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.secretKey, pattern: '^[-._a-zA-Z0-9]+$', default: 'ca.crt', description: 'Key holding the PEM CA bundle.' }));
 
 /**
- * What the API server refuses in a uri: credentials (they would show in `kubectl get`, logs and
- * Events; the Secret is the place for them) and schemes other than http and https.
+ * Credentials in the uri would show in `kubectl get`, logs and Events; the Secret is the place for
+ * them. The rule sits on spec, not on uri, so that the refusal names spec.uri without echoing its
+ * value (the API server quotes a string field's value in a CEL error).
  */
+const NO_URI_CREDENTIALS: CelRule = {
+  rule: "!self.uri.matches('^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/@]*@')",
+  message: 'uri must not contain credentials (user:password@): put them in a Secret and name it in spec.credentialsSecretRef',
+  fieldPath: '.uri',
+};
+
+/** Schemes other than http and https are refused. */
 const URI_RULES: CelRule[] = [
   {
-    rule: "!self.matches('^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/@]*@')",
-    message: 'uri must not contain credentials (user:password@): put them in a Secret and name it in spec.credentialsSecretRef',
-  },
-  {
-    rule: "!self.contains('://') || self.startsWith('http://') || self.startsWith('https://')",
+    rule: "!self.contains('://') || self.matches('^[hH][tT][tT][pP][sS]?://')",
     message: 'uri scheme must be http:// or https:// (or none: host:port)',
   },
 ];
@@ -67,7 +71,7 @@ export const MilvusConnectionSpecSchema = Type.Object(
     credentialsSecretRef: Type.Optional(Type.Object({ name: secretName() }, { description: 'Secret in the same namespace with key `token`, or keys `username` and `password`.' })),
     tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName() }, TLS_DESCRIPTION)),
   },
-  { description: 'A Milvus server usable by MilvusIndexes of this namespace.' },
+  { description: 'A Milvus server usable by MilvusIndexes of this namespace.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS] },
 );
 
 export const ClusterMilvusConnectionSpecSchema = Type.Object(
@@ -86,7 +90,7 @@ export const ClusterMilvusConnectionSpecSchema = Type.Object(
       },
     )),
   },
-  { description: 'A Milvus server usable from the namespaces allowedNamespaces selects.' },
+  { description: 'A Milvus server usable from the namespaces allowedNamespaces selects.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS] },
 );
 export type MilvusConnectionSpec = Static<typeof MilvusConnectionSpecSchema>;
 export type ClusterMilvusConnectionSpec = Static<typeof ClusterMilvusConnectionSpecSchema>;

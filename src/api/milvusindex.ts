@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConditionListSchema } from './conditions.js';
-import { indexSpecRules, SCALAR_PARAM_RULE } from './admission-rules.js';
+import { indexSpecRules } from './admission-rules.js';
 import { ALL_INDEX_TYPES, ALL_METRICS } from './index-catalog.js';
 import { DNS_SUBDOMAIN, LIMITS, StringEnum, StringMap, immutable, keysAtMost } from './schema-helpers.js';
 
@@ -31,7 +31,6 @@ const PARAM_VALUE_SCHEMA = {
   'x-kubernetes-preserve-unknown-fields': true,
   maxLength: LIMITS.paramValue,
   description: 'A scalar: string, integer, number or boolean.',
-  'x-kubernetes-validations': [SCALAR_PARAM_RULE],
 };
 
 const milvusName = (description: string, field: string) =>
@@ -56,8 +55,8 @@ export const MilvusIndexSpecSchema = Type.Object(
     metricType: Type.Optional(StringEnum(ALL_METRICS, { description: 'Metric, required for vector index types: L2, IP, COSINE (float vectors), HAMMING, JACCARD, MHJACCARD (binary), IP or BM25 (sparse). Omit for scalar indexes.' })),
     params: Type.Optional(StringMap<string | number | boolean>(PARAM_VALUE_SCHEMA, {
       description: 'Build parameters (e.g. M, efConstruction, nlist). Changing them follows updatePolicy.',
+      // No CEL here: CEL cannot see a map of untyped values. Key length and value types are the operator's (validateSpec).
       maxProperties: LIMITS.params,
-      'x-kubernetes-validations': [keysAtMost('params', LIMITS.paramKey)],
     })),
     properties: Type.Optional(StringMap<string>({ type: 'string', maxLength: LIMITS.propertyValue }, {
       description: 'Mutable index properties (e.g. mmap.enabled: "true"), applied with AlterIndex.',

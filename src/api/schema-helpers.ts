@@ -6,6 +6,8 @@ export interface CelRule {
   message: string;
   /** CEL string expression evaluated for the message when the rule fails (message is the fallback). */
   messageExpression?: string;
+  /** The field the error names when the rule sits on a parent (e.g. '.uri'). */
+  fieldPath?: string;
   reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
 }
 
