@@ -7,7 +7,7 @@ NPM_EXEC := npm exec --
 # $(call timed,label,command): run command, print its wall time, keep its exit status.
 timed = @s=$$(date +%s); rc=0; $(2) || rc=$$?; echo "[time] $(1): $$(( $$(date +%s) - s )) s$$( [ $$rc = 0 ] || echo " (exit $$rc)")"; exit $$rc
 
-.PHONY: test prebuild test-unit test-integration build crds demo node_modules
+.PHONY: test prebuild test-unit test-integration test-faults build crds demo node_modules
 
 node_modules: package-lock.json
 	@[ -d node_modules/node ] || npm ci

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConditionListSchema } from './conditions.js';
-import { StringEnum, StringMap } from './schema-helpers.js';
+import { DNS_SUBDOMAIN, LIMITS, StringEnum, StringMap, keysAtMost, type CelRule } from './schema-helpers.js';
 import type { ObjectMeta } from './milvusindex.js';
 
 export const MILVUS_CONNECTION = { kind: 'MilvusConnection', plural: 'milvusconnections', singular: 'milvusconnection', listKind: 'MilvusConnectionList' } as const;
@@ -9,30 +9,58 @@ export const CLUSTER_MILVUS_CONNECTION = { kind: 'ClusterMilvusConnection', plur
 /** Kept on a connection while any MilvusIndex uses it. */
 export const CONNECTION_FINALIZER = 'index.milvus.io/connection-in-use';
 
-const SECRET_NAME = { minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
+const SECRET_NAME = { minLength: 1, maxLength: LIMITS.kubeName, pattern: DNS_SUBDOMAIN };
 const secretName = () => Type.String({ ...SECRET_NAME, description: 'Name of the Secret.' });
 const secretNamespace = () => Type.String({ ...SECRET_NAME, description: 'Namespace of the Secret.' });
-const caKey = () => Type.Optional(Type.String({ minLength: 1, maxLength: 253, default: 'ca.crt', description: 'Key holding the PEM CA bundle.' }));
+const caKey = () => Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.secretKey, pattern: '^[-._a-zA-Z0-9]+$', default: 'ca.crt', description: 'Key holding the PEM CA bundle.' }));
+
+/**
+ * Credentials in the uri would show in `kubectl get`, logs and Events; the Secret is the place for
+ * them. The rule sits on spec, not on uri, so that the refusal names spec.uri without echoing its
+ * value (the API server quotes a string field's value in a CEL error).
+ */
+const NO_URI_CREDENTIALS: CelRule = {
+  rule: "!self.uri.matches('^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/@]*@')",
+  message: 'uri must not contain credentials (user:password@): put them in a Secret and name it in spec.credentialsSecretRef',
+  fieldPath: '.uri',
+};
+
+/** Schemes other than http and https are refused. */
+const URI_RULES: CelRule[] = [
+  {
+    rule: "!self.contains('://') || self.matches('^[hH][tT][tT][pP][sS]?://')",
+    message: 'uri scheme must be http:// or https:// (or none: host:port)',
+  },
+];
 
 const COMMON = {
-  uri: Type.String({ minLength: 1, maxLength: 2048, description: 'Milvus address: host:port, http://host:port, or https://host:port (TLS).' }),
-  database: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'default', description: 'Database for MilvusIndexes that name none.' })),
+  uri: Type.String({
+    minLength: 1,
+    maxLength: LIMITS.uri,
+    description: 'Milvus address: host:port, http://host[:port], or https://host[:port] (TLS), e.g. a Zilliz Cloud endpoint. No credentials: use credentialsSecretRef.',
+    'x-kubernetes-validations': URI_RULES,
+  }),
+  database: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.milvusName, pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'default', description: 'Database for MilvusIndexes that name none.' })),
   timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 30, description: 'Deadline of each Milvus request.' })),
   maxConcurrentRequests: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'At most this many Milvus requests in flight through this connection.' })),
 };
 const TLS_DESCRIPTION = { description: 'TLS settings.' };
 const tlsEnabled = () => Type.Boolean({ description: 'Use TLS (also implied by an https:// uri).' });
-const serverName = () => Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: 'Server name to verify in the certificate (SNI), when it differs from the uri host.' }));
+const serverName = () => Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.kubeName, description: 'Server name to verify in the certificate (SNI), when it differs from the uri host.' }));
 const CA_DESCRIPTION = { description: 'CA bundle to verify the server; default: the system roots.' };
 
 const LabelSelectorSchema = Type.Object(
   {
-    matchLabels: Type.Optional(StringMap<string>({ type: 'string' }, { description: 'Labels a namespace must have.' })),
+    matchLabels: Type.Optional(StringMap<string>({ type: 'string', maxLength: LIMITS.labelValue }, {
+      description: 'Labels a namespace must have.',
+      maxProperties: LIMITS.matchLabels,
+      'x-kubernetes-validations': [keysAtMost('matchLabels', LIMITS.labelKey)],
+    })),
     matchExpressions: Type.Optional(Type.Array(Type.Object({
-      key: Type.String(),
-      operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const),
-      values: Type.Optional(Type.Array(Type.String())),
-    }))),
+      key: Type.String({ minLength: 1, maxLength: LIMITS.labelKey, description: 'Label key.' }),
+      operator: StringEnum(['In', 'NotIn', 'Exists', 'DoesNotExist'] as const, { description: 'How the key relates to the values.' }),
+      values: Type.Optional(Type.Array(Type.String({ maxLength: LIMITS.labelValue }), { maxItems: LIMITS.expressionValues, description: 'Label values (In, NotIn).' })),
+    }), { maxItems: LIMITS.matchExpressions, description: 'Requirements on namespace labels, all of which must hold.' })),
   },
   { description: 'A label selector on namespaces.' },
 );
@@ -43,7 +71,7 @@ export const MilvusConnectionSpecSchema = Type.Object(
     credentialsSecretRef: Type.Optional(Type.Object({ name: secretName() }, { description: 'Secret in the same namespace with key `token`, or keys `username` and `password`.' })),
     tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName() }, TLS_DESCRIPTION)),
   },
-  { description: 'A Milvus server usable by MilvusIndexes of this namespace.' },
+  { description: 'A Milvus server usable by MilvusIndexes of this namespace.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS] },
 );
 
 export const ClusterMilvusConnectionSpecSchema = Type.Object(
@@ -62,7 +90,7 @@ export const ClusterMilvusConnectionSpecSchema = Type.Object(
       },
     )),
   },
-  { description: 'A Milvus server usable from the namespaces allowedNamespaces selects.' },
+  { description: 'A Milvus server usable from the namespaces allowedNamespaces selects.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS] },
 );
 export type MilvusConnectionSpec = Static<typeof MilvusConnectionSpecSchema>;
 export type ClusterMilvusConnectionSpec = Static<typeof ClusterMilvusConnectionSpecSchema>;

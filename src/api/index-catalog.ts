@@ -99,3 +99,18 @@ export const PARAM_RANGES: Record<string, Record<string, { min: number; max: num
   SPARSE_INVERTED_INDEX: { drop_ratio_build: { min: 0, max: 0.999999, integer: false } },
   SPARSE_WAND: { drop_ratio_build: { min: 0, max: 0.999999, integer: false } },
 };
+
+/** Index types that only index vector fields: they need a metric, whatever the field. */
+export const VECTOR_ONLY_INDEX_TYPES: readonly string[] = ALL_INDEX_TYPES.filter((t) => familiesOfIndexType(t).every(isVectorFamily));
+
+/** Index types that only index scalar fields: they take no metric, whatever the field. */
+export const SCALAR_ONLY_INDEX_TYPES: readonly string[] = ALL_INDEX_TYPES.filter((t) => familiesOfIndexType(t).every((f) => !isVectorFamily(f)));
+
+/**
+ * The metrics an index type accepts on any field it can index (empty for scalar-only types).
+ * MINHASH_LSH takes MHJACCARD only.
+ */
+export function metricsForIndexType(indexType: string): readonly string[] {
+  if (indexType === 'MINHASH_LSH') return ['MHJACCARD'];
+  return [...new Set(familiesOfIndexType(indexType).flatMap(metricsFor))];
+}

@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ConditionListSchema } from './conditions.js';
-import { StringEnum, StringMap, immutable } from './schema-helpers.js';
+import { indexSpecRules } from './admission-rules.js';
+import { ALL_INDEX_TYPES, ALL_METRICS } from './index-catalog.js';
+import { DNS_SUBDOMAIN, LIMITS, StringEnum, StringMap, immutable, keysAtMost } from './schema-helpers.js';
 
 export const GROUP = 'index.milvus.io';
 export const VERSION = 'v1alpha1';
@@ -31,13 +33,17 @@ const MILVUS_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 
 const PARAM_VALUE_SCHEMA = {
   'x-kubernetes-preserve-unknown-fields': true,
+  maxLength: LIMITS.paramValue,
   description: 'A scalar: string, integer, number or boolean.',
 };
+
+const milvusName = (description: string, field: string) =>
+  Type.String({ minLength: 1, maxLength: LIMITS.milvusName, pattern: MILVUS_NAME, description, ...immutable(field) });
 
 export const ConnectionRefSchema = Type.Object(
   {
     kind: StringEnum(CONNECTION_KINDS, { default: 'MilvusConnection', description: 'MilvusConnection (same namespace) or ClusterMilvusConnection.' }),
-    name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of the connection resource.' }),
+    name: Type.String({ minLength: 1, maxLength: LIMITS.kubeName, pattern: DNS_SUBDOMAIN, description: 'Name of the connection resource.' }),
   },
   { description: 'The Milvus connection to use. Immutable. Without it the operator\'s default connection (--milvus-uri) is used.', ...immutable('connectionRef') },
 );
@@ -45,14 +51,22 @@ export const ConnectionRefSchema = Type.Object(
 export const MilvusIndexSpecSchema = Type.Object(
   {
     connectionRef: Type.Optional(ConnectionRefSchema),
-    database: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Milvus database. Immutable. Defaults to the connection\'s database, else "default".', ...immutable('database') })),
-    collectionName: Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Collection that holds the field. Immutable. It may be created after this resource; the operator waits for it.', ...immutable('collectionName') }),
-    fieldName: Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Field to index. Immutable.', ...immutable('fieldName') }),
-    indexName: Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: MILVUS_NAME, description: 'Index name in Milvus. Immutable. Defaults to fieldName (Milvus\'s own default).', ...immutable('indexName') })),
-    indexType: Type.String({ minLength: 1, maxLength: 64, description: 'Index type, e.g. AUTOINDEX, FLAT, IVF_FLAT, IVF_SQ8, IVF_PQ, HNSW, DISKANN, SCANN, BIN_FLAT, BIN_IVF_FLAT, SPARSE_INVERTED_INDEX, INVERTED, STL_SORT, Trie, BITMAP. Checked against the field type.' }),
-    metricType: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Metric for vector indexes: L2, IP, COSINE (float vectors), HAMMING, JACCARD (binary), IP or BM25 (sparse). Omit for scalar indexes.' })),
-    params: Type.Optional(StringMap<string | number | boolean>(PARAM_VALUE_SCHEMA, { description: 'Build parameters (e.g. M, efConstruction, nlist). Changing them follows updatePolicy.', maxProperties: 64 })),
-    properties: Type.Optional(StringMap<string>({ type: 'string' }, { description: 'Mutable index properties (e.g. mmap.enabled: "true"), applied with AlterIndex.', maxProperties: 32 })),
+    database: Type.Optional(milvusName('Milvus database. Immutable. Defaults to the connection\'s database, else "default".', 'database')),
+    collectionName: milvusName('Collection that holds the field. Immutable. It may be created after this resource; the operator waits for it.', 'collectionName'),
+    fieldName: milvusName('Field to index. Immutable.', 'fieldName'),
+    indexName: Type.Optional(milvusName('Index name in Milvus. Immutable. Defaults to fieldName (Milvus\'s own default).', 'indexName')),
+    indexType: StringEnum(ALL_INDEX_TYPES, { description: 'Index type (case-sensitive). Checked against the field type: vector fields take e.g. AUTOINDEX, FLAT, IVF_FLAT, HNSW, DISKANN, BIN_FLAT, SPARSE_INVERTED_INDEX; scalar fields take e.g. INVERTED, STL_SORT, Trie, BITMAP.' }),
+    metricType: Type.Optional(StringEnum(ALL_METRICS, { description: 'Metric, required for vector index types: L2, IP, COSINE (float vectors), HAMMING, JACCARD, MHJACCARD (binary), IP or BM25 (sparse). Omit for scalar indexes.' })),
+    params: Type.Optional(StringMap<string | number | boolean>(PARAM_VALUE_SCHEMA, {
+      description: 'Build parameters (e.g. M, efConstruction, nlist). Changing them follows updatePolicy.',
+      // No CEL here: CEL cannot see a map of untyped values. Key length and value types are the operator's (validateSpec).
+      maxProperties: LIMITS.params,
+    })),
+    properties: Type.Optional(StringMap<string>({ type: 'string', maxLength: LIMITS.propertyValue }, {
+      description: 'Mutable index properties (e.g. mmap.enabled: "true"), applied with AlterIndex.',
+      maxProperties: LIMITS.properties,
+      'x-kubernetes-validations': [keysAtMost('properties', LIMITS.propertyKey)],
+    })),
     deletionPolicy: Type.Optional(StringEnum(DELETION_POLICIES, { default: 'Delete', description: 'Delete: drop the Milvus index when this resource is deleted. Retain: keep it.' })),
     updatePolicy: Type.Optional(StringEnum(UPDATE_POLICIES, { default: 'Reject', description: 'What a change of indexType, metricType or params does. Reject: report ImmutableChange. Recreate: drop and create the index again.' })),
     allowCollectionRelease: Type.Optional(Type.Boolean({ default: false, description: 'May the operator release a loaded collection to drop, recreate or alter this index (it reloads it afterwards)? Releasing makes the collection unsearchable meanwhile.' })),
@@ -64,6 +78,7 @@ export const MilvusIndexSpecSchema = Type.Object(
       { rule: 'has(self.connectionRef) == has(oldSelf.connectionRef)', message: 'connectionRef is immutable: it cannot be added or removed' },
       { rule: 'has(self.database) == has(oldSelf.database)', message: 'database is immutable: it cannot be added or removed' },
       { rule: 'has(self.indexName) == has(oldSelf.indexName)', message: 'indexName is immutable: it cannot be added or removed' },
+      ...indexSpecRules(),
     ],
   },
 );

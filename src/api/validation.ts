@@ -1,5 +1,15 @@
 import type { MilvusIndexSpec } from './milvusindex.js';
 import { ALL_INDEX_TYPES, ALL_METRICS, PARAM_RANGES, familiesOfIndexType, fieldFamily, indexTypesFor, isVectorFamily, metricsFor } from './index-catalog.js';
+import { LIMITS } from './schema-helpers.js';
+
+/** Longest user value a message quotes: a message must stay far below a condition's 32 KiB. */
+const QUOTE_MAX = 64;
+
+/** `value` as JSON, cut to QUOTE_MAX characters, for messages. */
+export function quote(value: unknown): string {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length <= QUOTE_MAX ? s : `${s.slice(0, QUOTE_MAX)}… (${s.length} characters)`;
+}
 
 /** One thing wrong with a spec: what, and how to fix it (a sentence a person can act on). */
 export interface SpecProblem {
@@ -29,8 +39,8 @@ export function validateSpec(spec: MilvusIndexSpec): SpecProblem[] {
     problems.push({
       field: 'spec.indexType',
       message: hint
-        ? `indexType "${spec.indexType}" is not known; index types are case-sensitive, did you mean "${hint}"?`
-        : `indexType "${spec.indexType}" is not known; use one of ${ALL_INDEX_TYPES.join(', ')}`,
+        ? `indexType ${quote(spec.indexType)} is not known; index types are case-sensitive, did you mean "${hint}"?`
+        : `indexType ${quote(spec.indexType)} is not known; use one of ${ALL_INDEX_TYPES.join(', ')}`,
     });
     return problems;
   }
@@ -41,7 +51,7 @@ export function validateSpec(spec: MilvusIndexSpec): SpecProblem[] {
       problems.push({ field: 'spec.metricType', message: `metricType must be omitted for the scalar index type ${spec.indexType}` });
     } else if (!ALL_METRICS.includes(spec.metricType)) {
       const allowed = [...new Set(families.flatMap(metricsFor))];
-      problems.push({ field: 'spec.metricType', message: `metricType "${spec.metricType}" is not valid for ${spec.indexType}; use one of ${allowed.join(', ')}` });
+      problems.push({ field: 'spec.metricType', message: `metricType ${quote(spec.metricType)} is not valid for ${spec.indexType}; use one of ${allowed.join(', ')}` });
     } else if (!families.some((f) => metricsFor(f).includes(spec.metricType!))) {
       const allowed = [...new Set(families.flatMap(metricsFor))];
       problems.push({ field: 'spec.metricType', message: `metricType ${spec.metricType} does not go with ${spec.indexType}; use one of ${allowed.join(', ')}` });
@@ -56,8 +66,10 @@ export function validateSpec(spec: MilvusIndexSpec): SpecProblem[] {
   if (spec.indexType === 'AUTOINDEX' && Object.keys(params).length > 0) {
     problems.push({ field: 'spec.params', message: 'AUTOINDEX takes no build params (Milvus chooses them); remove spec.params or pick an explicit index type such as HNSW' });
   }
+  problems.push(...sizeProblems(spec));
   const ranges = PARAM_RANGES[spec.indexType] ?? {};
   for (const [key, value] of Object.entries(params)) {
+    if (key.length > LIMITS.paramKey || (typeof value === 'string' && value.length > LIMITS.paramValue)) continue;
     if (value === null || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')) {
       problems.push({ field: `spec.params.${key}`, message: `params.${key} must be a string, number or boolean, not ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}` });
       continue;
@@ -66,7 +78,7 @@ export function validateSpec(spec: MilvusIndexSpec): SpecProblem[] {
     if (!range) continue;
     const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
     if (!Number.isFinite(n) || (range.integer && !Number.isInteger(n))) {
-      problems.push({ field: `spec.params.${key}`, message: `params.${key} of ${spec.indexType} must be ${range.integer ? 'an integer' : 'a number'} between ${range.min} and ${range.max}, got ${JSON.stringify(value)}` });
+      problems.push({ field: `spec.params.${key}`, message: `params.${key} of ${spec.indexType} must be ${range.integer ? 'an integer' : 'a number'} between ${range.min} and ${range.max}, got ${quote(value)}` });
     } else if (n < range.min || n > range.max) {
       problems.push({ field: `spec.params.${key}`, message: `params.${key} of ${spec.indexType} must be between ${range.min} and ${range.max}, got ${n}` });
     }
@@ -103,6 +115,24 @@ export function validateAgainstField(spec: MilvusIndexSpec, field: FieldShape): 
   }
   if (spec.indexType === 'BITMAP' && field.isPrimaryKey) {
     problems.push({ field: 'spec.indexType', message: `BITMAP cannot index the primary key "${field.name}"; use INVERTED or STL_SORT` });
+  }
+  return problems;
+}
+
+/**
+ * The CRD's size bounds, checked again for objects stored before the CRD had them: such a spec is
+ * InvalidSpec with a short message (quoting it whole could make the status itself too large).
+ */
+function sizeProblems(spec: MilvusIndexSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const maps = [['params', spec.params ?? {}, LIMITS.params, LIMITS.paramKey, LIMITS.paramValue], ['properties', spec.properties ?? {}, LIMITS.properties, LIMITS.propertyKey, LIMITS.propertyValue]] as const;
+  for (const [name, map, maxEntries, maxKey, maxValue] of maps) {
+    const entries = Object.entries(map as Record<string, unknown>);
+    if (entries.length > maxEntries) problems.push({ field: `spec.${name}`, message: `${name} has ${entries.length} entries; at most ${maxEntries} are allowed` });
+    for (const [key, value] of entries) {
+      if (key.length > maxKey) problems.push({ field: `spec.${name}`, message: `${name} key ${quote(key)} is longer than ${maxKey} characters` });
+      else if (typeof value === 'string' && value.length > maxValue) problems.push({ field: `spec.${name}.${key}`, message: `${name}.${key} is ${value.length} characters long; at most ${maxValue} are allowed` });
+    }
   }
   return problems;
 }

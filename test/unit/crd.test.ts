@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { allCrds } from '../../src/api/crd.js';
+import { ALL_INDEX_TYPES, ALL_METRICS } from '../../src/api/index-catalog.js';
 import { renderCrdFiles } from '../../src/api/render.js';
 
 const CRD_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
@@ -13,8 +14,12 @@ const REGENERATE = 'crds/ is out of date with src/api: run `npm run gen:crd` and
 type Json = Record<string, unknown>;
 
 function milvusIndexCrd(): Json {
-  const doc = allCrds().find((c) => (c.object.spec as Json | undefined)?.names !== undefined && ((c.object.spec as Json).names as Json).kind === 'MilvusIndex');
-  if (!doc) throw new Error('no MilvusIndex CRD among allCrds()');
+  return crdOf('MilvusIndex');
+}
+
+function crdOf(kind: string): Json {
+  const doc = allCrds().find((c) => (c.object.spec as Json | undefined)?.names !== undefined && ((c.object.spec as Json).names as Json).kind === kind);
+  if (!doc) throw new Error(`no ${kind} CRD among allCrds()`);
   // Check the document as it is written (what the API server receives), not the in-memory object.
   const text = renderCrdFiles().get(doc.fileName);
   if (text === undefined) throw new Error(`renderCrdFiles() has no ${doc.fileName}`);
@@ -79,12 +84,12 @@ describe('CRD generation', () => {
 describe('MilvusIndex CRD', () => {
   const crd = milvusIndexCrd();
 
-  it('names: namespaced milvusindexes.index.milvus.io, short name mvi, category milvus', () => {
+  it('names: namespaced milvusindexes.index.milvus.io, short name mvi, category milvus-index (not milvus: the Milvus operator owns that name)', () => {
     expect((crd.metadata as Json).name).toBe('milvusindexes.index.milvus.io');
     const spec = crd.spec as Json;
     expect(spec.group).toBe('index.milvus.io');
     expect(spec.scope).toBe('Namespaced');
-    expect(spec.names).toEqual(expect.objectContaining({ kind: 'MilvusIndex', plural: 'milvusindexes', shortNames: ['mvi'], categories: ['milvus'] }));
+    expect(spec.names).toEqual(expect.objectContaining({ kind: 'MilvusIndex', plural: 'milvusindexes', shortNames: ['mvi'], categories: ['milvus-index'] }));
   });
 
   it('serves and stores v1alpha1 with a status subresource', () => {
@@ -151,5 +156,92 @@ describe('MilvusIndex CRD', () => {
       .filter(([, n]) => typeof n.description !== 'string' || n.description.trim() === '')
       .map(([path]) => path);
     expect(missing).toEqual([]);
+  });
+});
+
+const KINDS = ['MilvusIndex', 'MilvusConnection', 'ClusterMilvusConnection'];
+const rulesOf = (n: Json | undefined): Json[] => (n?.['x-kubernetes-validations'] as Json[] | undefined) ?? [];
+
+describe('every user-supplied spec value is bounded, so oversized input is refused at admission (defect 6)', () => {
+  it.each(KINDS)('%s: every string has maxLength (or is an enum)', (kind) => {
+    const unbounded = [...walk(specSchema(crdOf(kind)), 'spec')].filter(([, n]) => n.type === 'string' && n.maxLength === undefined && n.enum === undefined).map(([p]) => p);
+    expect(unbounded).toEqual([]);
+  });
+
+  it.each(KINDS)('%s: every untyped (preserve-unknown-fields) value has maxLength', (kind) => {
+    const unbounded = [...walk(specSchema(crdOf(kind)), 'spec')].filter(([, n]) => n.type === undefined && n.maxLength === undefined).map(([p]) => p);
+    expect(unbounded).toEqual([]);
+  });
+
+  it.each(KINDS)('%s: every map has maxProperties, and a CEL bound on its keys where CEL can see it (typed values)', (kind) => {
+    const maps = [...walk(specSchema(crdOf(kind)), 'spec')].filter(([, n]) => n.additionalProperties !== undefined);
+    for (const [path, n] of maps) {
+      expect(n.maxProperties, `${path}.maxProperties`).toEqual(expect.any(Number));
+      // The API server cannot build CEL types for a map of untyped values (spec.params): a rule there makes the CRD invalid.
+      if ((n.additionalProperties as Json).type === undefined) expect(rulesOf(n), path).toEqual([]);
+      else expect(rulesOf(n).map((r) => r.rule), `${path} key rule`).toContainEqual(expect.stringMatching(/^self\.all\(k, size\(k\) <= \d+\)$/));
+    }
+  });
+
+  it.each(KINDS)('%s: every list has maxItems', (kind) => {
+    const unbounded = [...walk(specSchema(crdOf(kind)), 'spec')].filter(([, n]) => n.type === 'array' && n.maxItems === undefined).map(([p]) => p);
+    expect(unbounded).toEqual([]);
+  });
+
+  it('limits are generous for real use: Milvus names up to 255, param values up to 1 KiB, 64 params', () => {
+    const props = specSchema(milvusIndexCrd()).properties as Json;
+    for (const f of ['collectionName', 'fieldName', 'indexName', 'database']) expect((props[f] as Json).maxLength, f).toBe(255);
+    const params = props.params as Json;
+    expect((params.additionalProperties as Json).maxLength).toBe(1024);
+    expect(params.maxProperties).toBe(64);
+  });
+});
+
+describe('admission-time checks the spec alone decides', () => {
+  const props = specSchema(milvusIndexCrd()).properties as Json;
+  const specRules = rulesOf(specSchema(milvusIndexCrd()));
+
+  it('indexType and metricType are enums of the catalogue', () => {
+    expect((props.indexType as Json).enum).toEqual([...ALL_INDEX_TYPES]);
+    expect((props.metricType as Json).enum).toEqual([...ALL_METRICS]);
+  });
+
+  it.each([
+    ['a vector index needs metricType', 'has(self.metricType)'],
+    ['a scalar index has no metric', '!has(self.metricType)'],
+    ['metricType does not go with indexType', 'self.metricType in'],
+  ])('CEL on spec: %s', (message, ruleFragment) => {
+    const rule = specRules.find((r) => String(r.message).startsWith(message));
+    expect(rule, message).toBeDefined();
+    expect(rule!.rule).toContain(ruleFragment);
+  });
+
+  it('no rule reads spec.params (CEL cannot see a map of untyped values; the CRD would be refused)', () => {
+    for (const r of specRules) expect(String(r.rule) + String(r.messageExpression ?? '')).not.toContain('params');
+  });
+
+  it('messageExpressions are constant-cost (no lookups or joins: the API server\'s cost budget)', () => {
+    for (const r of specRules.filter((x) => x.messageExpression !== undefined)) expect(String(r.messageExpression)).not.toMatch(/\[self\.|join\(/);
+  });
+});
+
+describe.each(['MilvusConnection', 'ClusterMilvusConnection'])('%s uri', (kind) => {
+  const uri = () => (specSchema(crdOf(kind)).properties as Json).uri as Json;
+
+  it('refuses credentials in the uri, pointing at credentialsSecretRef (a rule on spec naming .uri, so the value is not echoed)', () => {
+    const rule = rulesOf(specSchema(crdOf(kind))).find((r) => String(r.message).includes('credentials'));
+    expect(rule?.fieldPath).toBe('.uri');
+    expect(rule?.message).toContain('credentialsSecretRef');
+    const re = new RegExp(String(rule?.rule).match(/matches\('(.*)'\)/)![1]!);
+    for (const bad of ['http://user:secret@host:19530', 'https://u@h', 'user:secret@host:19530']) expect(re.test(bad), bad).toBe(true);
+    for (const good of ['host:19530', 'https://in03-abc.serverless.gcp-us-west1.cloud.zilliz.com', 'http://[::1]:19530', 'https://h/path@x']) expect(re.test(good), good).toBe(false);
+  });
+
+  it('has no pattern, so port-less http/https uris (Zilliz Cloud) are admitted', () => {
+    expect(uri().pattern).toBeUndefined();
+  });
+
+  it('is at most 2048 characters', () => {
+    expect(uri().maxLength).toBe(2048);
   });
 });

@@ -1,6 +1,8 @@
 // Spec validation (design §1, milvus.md §2.5) and the definition comparison of compare.ts, as tables.
 import { describe, expect, it } from 'vitest';
 import type { MilvusIndexSpec } from '../../src/api/milvusindex.js';
+import { indexSpecRules } from '../../src/api/admission-rules.js';
+import { ALL_INDEX_TYPES, ALL_METRICS, SCALAR_ONLY_INDEX_TYPES, VECTOR_ONLY_INDEX_TYPES, metricsForIndexType } from '../../src/api/index-catalog.js';
 import { validateAgainstField, validateSpec, type SpecProblem } from '../../src/api/validation.js';
 import { canonicalParams, canonicalParamsObject } from '../../src/milvus/canonical.js';
 import type { FieldInfo } from '../../src/milvus/types.js';
@@ -66,11 +68,53 @@ const specRows: SpecRow[] = [
   { name: 'SPARSE drop_ratio_build 1.5', reason: 'out of range', given: spec({ indexType: 'SPARSE_INVERTED_INDEX', metricType: 'IP', params: { drop_ratio_build: 1.5 } }), want: [{ field: 'spec.params.drop_ratio_build', says: 'between 0 and 0.999999' }] },
   { name: 'scalar index with a metric', reason: 'INVERTED takes no metric', given: scalar('INVERTED', { metricType: 'L2' }), want: [{ field: 'spec.metricType', says: 'must be omitted for the scalar index type INVERTED' }] },
   { name: 'scalar index without metric', reason: 'valid', given: scalar('STL_SORT'), want: [] },
+  // Objects stored before the CRD had size bounds (defect 6): short messages, so the status can still be written.
+  { name: '40 KB param value', reason: 'longer than the CRD allows; the message gives the length, not the value', given: spec({ params: { M: 16, note: 'x'.repeat(40_000) } }), want: [{ field: 'spec.params.note', says: 'is 40000 characters long; at most 1024' }] },
+  { name: '40 KB ranged param value', reason: 'reported once, by size, not also as out of range', given: spec({ params: { M: '9'.repeat(40_000) } }), want: [{ field: 'spec.params.M', says: 'at most 1024' }] },
+  { name: '65 params', reason: 'more than the CRD allows', given: spec({ params: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`p${i}`, i])) }), want: [{ field: 'spec.params', says: 'has 65 entries; at most 64' }] },
+  { name: 'a 200-character param key', reason: 'longer than the CRD allows; the key is quoted cut short', given: spec({ params: { M: 16, ['k'.repeat(200)]: 1 } }), want: [{ field: 'spec.params', says: '(202 characters) is longer than 128' }] },
+  { name: 'a 2000-character property value', reason: 'longer than the CRD allows', given: spec({ properties: { 'mmap.enabled': 't'.repeat(2000) } }), want: [{ field: 'spec.properties.mmap.enabled', says: 'at most 1024' }] },
+  { name: 'a 1000-character out-of-range value', reason: 'the quoted value is cut to 64 characters', given: spec({ params: { M: 'y'.repeat(1000) } }), want: [{ field: 'spec.params.M', says: '… (1002 characters)' }] },
 ];
 
 describe('validateSpec (no Milvus needed)', () => {
   it.each(specRows.map((r) => [r.name, r] as [string, SpecRow]))('%s', (name, { reason, given, want }) => {
     expect(project(validateSpec(given), want), `${name}: ${reason}`).toEqual(expected(want));
+  });
+
+  it('every message stays short whatever the input size (a condition message is at most 32 KiB)', () => {
+    const huge = 'z'.repeat(100_000);
+    const problems = validateSpec(spec({ indexType: huge, params: rawParams({ [huge]: huge }) }));
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) expect(p.message.length, p.message.slice(0, 80)).toBeLessThan(2_000);
+  });
+});
+
+/**
+ * What the CEL rules in admission-rules.ts decide, written out from the same catalogue lists:
+ * the API server must never refuse a metric choice that validateSpec accepts, nor admit one it refuses.
+ */
+function admissionRefusesMetric(indexType: string, metricType: string | undefined): boolean {
+  if (metricType === undefined) return VECTOR_ONLY_INDEX_TYPES.includes(indexType);
+  if (SCALAR_ONLY_INDEX_TYPES.includes(indexType)) return true;
+  return !metricsForIndexType(indexType).includes(metricType);
+}
+
+describe('admission rules agree with validateSpec on every index type × metric', () => {
+  const cases = ALL_INDEX_TYPES.flatMap((t) => [undefined, ...ALL_METRICS].map((m) => [t, m ?? '(none)', m] as [string, string, string | undefined]));
+  it.each(cases)('%s with %s', (indexType, _label, metricType) => {
+    const operatorRefuses = validateSpec(spec({ indexType, metricType, params: undefined })).some((p) => p.field === 'spec.metricType');
+    expect(admissionRefusesMetric(indexType, metricType)).toBe(operatorRefuses);
+  });
+
+  it('the generated rules use these lists', () => {
+    const rules = indexSpecRules().map((r) => r.rule).join('\n');
+    for (const t of VECTOR_ONLY_INDEX_TYPES) expect(rules).toContain(`'${t}'`);
+    for (const t of SCALAR_ONLY_INDEX_TYPES) expect(rules).toContain(`'${t}'`);
+    expect(rules).toContain(`'MINHASH_LSH': ['MHJACCARD']`);
+    expect(VECTOR_ONLY_INDEX_TYPES).toEqual(expect.arrayContaining(['HNSW', 'IVF_FLAT', 'BIN_FLAT', 'SPARSE_INVERTED_INDEX']));
+    expect(SCALAR_ONLY_INDEX_TYPES).toEqual(expect.arrayContaining(['INVERTED', 'STL_SORT', 'Trie', 'BITMAP']));
+    expect([...VECTOR_ONLY_INDEX_TYPES, ...SCALAR_ONLY_INDEX_TYPES]).not.toContain('AUTOINDEX');
   });
 });
 
