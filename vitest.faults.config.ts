@@ -9,7 +9,7 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     fileParallelism: false,
     testTimeout: 180_000,
-    hookTimeout: 300_000,
+    hookTimeout: 900_000,
     allowOnly: false,
   },
 });

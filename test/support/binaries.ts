@@ -3,6 +3,8 @@
 //   2. $KUBEBUILDER_ASSETS/<name> (never builds; a missing binary is an error),
 //   3. ~/.cache/milvus-index-operator/k8s/<MIO_K8S_VERSION, default 1.37.2>-linux-amd64 (valid once `.complete` exists),
 //   4. otherwise test/support/build-control-plane.sh builds them from the Go module proxy (unless MIO_NO_BUILD=1).
+// kube-controller-manager (fault tier only) the same way: TEST_ASSET_KUBE_CONTROLLER_MANAGER, $KUBEBUILDER_ASSETS,
+// then its own cache dir (<version>-linux-amd64-controller-manager) built by build-controller-manager.sh.
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -41,6 +43,7 @@ const ENV: Record<BinaryName, string> = {
 const NAMES: BinaryName[] = ['kube-apiserver', 'etcd', 'kubectl'];
 
 export const BUILD_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), 'build-control-plane.sh');
+export const CONTROLLER_MANAGER_BUILD_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), 'build-controller-manager.sh');
 
 function executable(p: string): boolean {
   try {
@@ -120,6 +123,31 @@ export async function resolveBinaries(opts: ResolveOptions = {}): Promise<Contro
 }
 
 /**
+ * kube-controller-manager of the same version: TEST_ASSET_KUBE_CONTROLLER_MANAGER, else
+ * $KUBEBUILDER_ASSETS/kube-controller-manager, else the cache, else built by build-controller-manager.sh
+ * (unless MIO_NO_BUILD=1).
+ */
+export async function resolveControllerManager(opts: ResolveOptions = {}): Promise<string> {
+  const k8sVersion = opts.k8sVersion ?? (process.env.MIO_K8S_VERSION || DEFAULT_K8S_VERSION);
+  const explicit = process.env.TEST_ASSET_KUBE_CONTROLLER_MANAGER;
+  if (explicit) {
+    if (!executable(explicit)) throw new Error(`TEST_ASSET_KUBE_CONTROLLER_MANAGER=${explicit}: not an executable file`);
+    return explicit;
+  }
+  const assets = process.env.KUBEBUILDER_ASSETS;
+  if (assets && executable(join(assets, 'kube-controller-manager'))) return join(assets, 'kube-controller-manager');
+  const dir = `${cacheDir(k8sVersion)}-controller-manager`;
+  const bin = join(dir, 'kube-controller-manager');
+  if (existsSync(join(dir, '.complete')) && executable(bin)) return bin;
+  if (opts.noBuild || process.env.MIO_NO_BUILD === '1') {
+    throw new Error(`no kube-controller-manager: ${dir} is not built and MIO_NO_BUILD=1. Run ${CONTROLLER_MANAGER_BUILD_SCRIPT}, or set TEST_ASSET_KUBE_CONTROLLER_MANAGER.`);
+  }
+  await runBuildScript(CONTROLLER_MANAGER_BUILD_SCRIPT, k8sVersion, opts.log ?? ((c) => process.stderr.write(c)));
+  if (!executable(bin)) throw new Error(`${CONTROLLER_MANAGER_BUILD_SCRIPT} finished but ${bin} is missing`);
+  return bin;
+}
+
+/**
  * Runs build-control-plane.sh (it takes a flock and is a no-op when the cache is complete) and returns the
  * directory it printed. Throws a clear error when Go is missing.
  */
@@ -136,8 +164,13 @@ export async function buildControlPlane(
     );
   }
   log(`[control-plane] building Kubernetes v${k8sVersion} binaries with ${go.stdout.trim()} (first build: 10-30 min)\n`);
+  return runBuildScript(BUILD_SCRIPT, k8sVersion, log);
+}
+
+/** Runs one of the flock-protected build scripts; resolves with the directory it printed last. */
+function runBuildScript(script: string, k8sVersion: string, log: (chunk: string) => void): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('bash', [BUILD_SCRIPT], {
+    const child = spawn('bash', [script], {
       env: { ...process.env, MIO_K8S_VERSION: k8sVersion },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -153,7 +186,7 @@ export async function buildControlPlane(
       if (code === 0) {
         resolvePromise(stdout.trim().split('\n').pop() ?? '');
       } else {
-        reject(new Error(`${BUILD_SCRIPT} failed with exit code ${code}:\n${tail.trimEnd().split('\n').slice(-20).join('\n')}`));
+        reject(new Error(`${script} failed with exit code ${code}:\n${tail.trimEnd().split('\n').slice(-20).join('\n')}`));
       }
     });
   });
