@@ -150,6 +150,7 @@ export class Operator {
       this.manager.addController({ name: kind, controller, needs: [SOURCE.indexes, SOURCE[kind]] });
     }
     this.manager.addController({ name: metrics.controllerName, controller: indexController, needs: [SOURCE.indexes] });
+    if (!config.clusterConnections) log.info({}, 'ClusterMilvusConnections are not available: disabled by --cluster-connections=false (chart value rbac.clusterConnections: false); MilvusIndexes that reference one report ConnectionNotReady');
     log.debug({ sources: Object.values(SOURCE) }, 'operator wired');
   }
 

@@ -63,9 +63,15 @@ export class MilvusIndexReconciler {
     if (observation.milvus.kind === 'Observed') this.deps.metrics.verified(resource);
     const plan = decide(observation, this.deps.now());
     this.deps.log.debug({ key, generation: resource.metadata.generation, milvus: observation.milvus.kind, actions: plan.actions.map((a) => a.type), requeue: plan.requeue }, 'reconcile planned');
-    const done = await execute(plan, resource, { api, database: observation.database }, this.deps.execute);
+    // The finalizer goes last, after the plan's Events: when the object is gone, its story is recorded.
+    const removesFinalizer = plan.actions.at(-1)?.type === 'RemoveFinalizer';
+    const body = removesFinalizer ? { ...plan, actions: plan.actions.slice(0, -1) } : plan;
+    const done = await execute(body, resource, { api, database: observation.database }, this.deps.execute);
     switch (done.kind) {
-      case 'Done': return this.finish(key, done.current, plan, observation);
+      case 'Done': {
+        const requeue = await this.finish(key, done.current, plan, observation);
+        return removesFinalizer ? this.removeFinalizer(key, done.current, requeue) : requeue;
+      }
       case 'MilvusFailed': {
         this.deps.log.warn({ key, action: done.failure.action.type, errorKind: done.failure.kind, error: done.failure.message }, 'action failed');
         const recovery = decideFailure({ ...observation, resource: done.current }, done.failure, this.deps.now());
@@ -92,6 +98,13 @@ export class MilvusIndexReconciler {
     const idx = plan.status?.index;
     this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);
     return withError(plan.requeue, failed ?? (observation.milvus.kind === 'Unavailable' ? observation.milvus.message : undefined));
+  }
+
+  private async removeFinalizer(key: string, current: MilvusIndex, requeue: RequeueDecision): Promise<RequeueDecision> {
+    const done = await execute({ actions: [{ type: 'RemoveFinalizer' }], intent: undefined, status: undefined, events: [], metrics: [], requeue }, current, { api: undefined, database: '' }, this.deps.execute);
+    if (done.kind === 'KubeFailed') return this.kubeFailure(key, done.conflict, done.error);
+    if (done.kind === 'NotLeader') return { kind: 'Backoff', error: done.step };
+    return requeue;
   }
 
   /** Every Kubernetes write failure backs off through the key's rate limiter, conflicts included. */
