@@ -6,7 +6,8 @@ import { FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../../../sr
 import type { ObjectKey, ObjectStore } from '../../../src/controller/types.js';
 import type { MilvusIndexWriter } from '../../../src/kube/milvusindex-writer.js';
 
-export type KubeFault = 409 | 500;
+/** 409, 500: refused before anything changed; 504: applied, but the answer was lost. */
+export type KubeFault = 409 | 500 | 504;
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -22,6 +23,7 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
   readonly writes: string[] = [];
   /** Thrown by the next operator write (then cleared). */
   fault: KubeFault | undefined;
+  private lostAnswer = false;
   /** Injected faults that were thrown. */
   faultsHit = 0;
   /** Writes refused by a precondition (a stale view), in every instance. */
@@ -78,6 +80,7 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
     this.fault = undefined;
     if (fault !== undefined) this.faultsHit++;
     if (fault === 409) throw new ApiException(409, 'Conflict', '{"message":"the object has been modified (injected)"}', {});
+    this.lostAnswer = fault === 504;
     if (fault === 500) throw new ApiException(500, 'Internal Server Error', '{"message":"etcdserver: request timed out (injected)"}', {});
     const live = this.items.get(keyOf(obj));
     return live && live.metadata.uid === obj.metadata.uid ? live : undefined;
@@ -90,6 +93,10 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
     next.metadata.resourceVersion = String(++this.rv);
     if (next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0) this.items.delete(keyOf(next));
     else this.items.set(keyOf(next), next);
+    if (this.lostAnswer) {
+      this.lostAnswer = false;
+      throw new ApiException(504, 'Gateway Timeout', '{"message":"the request was applied but the answer timed out (injected)"}', {});
+    }
     return next.metadata.resourceVersion;
   }
 }

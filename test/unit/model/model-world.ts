@@ -6,6 +6,7 @@ import { KeyedMutex } from '../../../src/controller/keyed-mutex.js';
 import type { RequeueDecision } from '../../../src/controller/types.js';
 import type { LoadState } from '../../../src/milvus/types.js';
 import { ClaimIndex } from '../../../src/reconcile/claims.js';
+import type { ConnectionResolution } from '../../../src/reconcile/connection/resolution.js';
 import { MilvusIndexReconciler } from '../../../src/reconcile/reconciler.js';
 import type { MilvusWrite } from '../../../src/reconcile/write-observer.js';
 import { NAMESPACE, anIndex, aScalarIndex } from '../fakes.js';
@@ -36,6 +37,9 @@ function definition(name: Name, def: Definition): Omit<MilvusIndexSpec, 'collect
   return { ...common, indexType: 'HNSW', metricType: 'COSINE', params: { M: def === 'A' ? 16 : 32, efConstruction: 200 } };
 }
 
+/** What the connection resolver says about the (one) connection: it outlives a restart. */
+export type ConnectionState = 'Ready' | 'NotReady' | 'Unknown';
+
 export interface InitialState {
   docsLoad: LoadState;
   /** docs.embedding already holds the index definition A describes (adoptable). */
@@ -55,6 +59,11 @@ export class ModelWorld {
   /** Broken invariant (d), seen when a Milvus write returns. */
   readonly pausedWrites: string[] = [];
   readonly events = new FakeEvents();
+  /** Every Milvus write, as the reconciler reported it. */
+  readonly milvusWrites: MilvusWrite[] = [];
+  /** Concurrent reconciles in which two resources wrote to one collection (what the lock serialises). */
+  concurrentWriters = 0;
+  connection: ConnectionState = 'Ready';
   private clock = START;
   private created = 0;
   private reconciler!: MilvusIndexReconciler;
@@ -74,6 +83,12 @@ export class ModelWorld {
   /** A new process: fresh claims, locks and resolver; the API server and Milvus stay. */
   restart(): void {
     const resolver = new FakeResolver();
+    const ready = resolver.resolution;
+    Object.defineProperty(resolver, 'resolution', {
+      get: (): ConnectionResolution => this.connection === 'Ready' ? ready
+        : this.connection === 'NotReady' ? { kind: 'NotReady', reason: 'ConnectionNotReady', message: 'MilvusConnection "default" is not ready (model).' }
+        : { kind: 'Unknown', message: 'the connection has not been verified yet (model)' },
+    });
     this.claims = new ClaimIndex(this.server, resolver);
     this.claimed.clear();
     this.reconciler = new MilvusIndexReconciler({
@@ -81,7 +96,7 @@ export class ModelWorld {
       claims: this.claims,
       connections: resolver,
       milvus: { get: () => this.milvus, close: async () => {} },
-      execute: { writer: this.server, leadershipRemainingMs: () => Number.POSITIVE_INFINITY, milvusWrites: { written: (w) => this.checkNotPaused(w) } },
+      execute: { writer: this.server, leadershipRemainingMs: () => Number.POSITIVE_INFINITY, milvusWrites: { written: (w) => this.recordWrite(w) } },
       events: this.events,
       collectionLocks: new KeyedMutex(),
       now: () => new Date(this.clock),
@@ -135,12 +150,19 @@ export class ModelWorld {
     for (const obj of this.server.list()) { this.claims.upsert(obj); this.claimed.set(keyOf(obj), obj); }
   }
 
-  reconcile(...names: Name[]): Promise<RequeueDecision[]> {
+  async reconcile(...names: Name[]): Promise<RequeueDecision[]> {
     this.syncClaims();
-    return Promise.all(names.map((n) => this.reconciler.reconcile(`${NAMESPACE}/${n}`)));
+    const from = this.milvusWrites.length;
+    const done = await Promise.all(names.map((n) => this.reconciler.reconcile(`${NAMESPACE}/${n}`)));
+    const writers = new Map<string, Set<string>>();
+    for (const w of this.milvusWrites.slice(from)) writers.set(w.collection, (writers.get(w.collection) ?? new Set()).add(w.name));
+    if ([...writers.values()].some((s) => s.size > 1)) this.concurrentWriters++;
+    return done;
   }
 
-  private checkNotPaused(w: MilvusWrite): void {
+  /** Checks (d) as the write returns: user edits never happen during a reconcile, so the store is what the pass saw. */
+  private recordWrite(w: MilvusWrite): void {
+    this.milvusWrites.push(w);
     const r = this.server.get(`${w.namespace}/${w.name}`);
     if (r && r.metadata.annotations?.[ANNOTATION_PAUSED] === 'true' && r.metadata.deletionTimestamp === undefined) {
       this.pausedWrites.push(`(d) ${w.action} on ${w.database}/${w.collection} for paused ${w.namespace}/${w.name}`);

@@ -13,7 +13,7 @@ import type { MilvusIndex } from '../../../src/api/milvusindex.js';
 import type { LoadState } from '../../../src/milvus/types.js';
 import type { KubeFault } from './api-server.js';
 import type { MilvusFault } from './model-milvus.js';
-import { FOREIGN, ModelWorld, NAMES, type Definition, type InitialState, type Name } from './model-world.js';
+import { FOREIGN, ModelWorld, NAMES, type ConnectionState, type Definition, type InitialState, type Name } from './model-world.js';
 
 type Step =
   | { kind: 'apply'; name: Name; def: Definition }
@@ -26,7 +26,8 @@ type Step =
   | { kind: 'reconcileAll' }
   | { kind: 'restart' }
   | { kind: 'milvusFault'; fault: MilvusFault }
-  | { kind: 'kubeFault'; fault: KubeFault };
+  | { kind: 'kubeFault'; fault: KubeFault }
+  | { kind: 'connection'; state: ConnectionState };
 
 const name = fc.constantFrom(...NAMES);
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -36,10 +37,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), name }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('reconcile' as const), name }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('reconcileTwo' as const), names: fc.tuple(name, name) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('reconcileAll' as const) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('reconcileAll' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('milvusFault' as const), fault: fc.constantFrom<MilvusFault>('before', 'after') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('kubeFault' as const), fault: fc.constantFrom<KubeFault>(409, 500) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('kubeFault' as const), fault: fc.constantFrom<KubeFault>(409, 500, 504) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('connection' as const), state: fc.constantFrom<ConnectionState>('Ready', 'NotReady', 'Unknown') }) },
 );
 const initial: fc.Arbitrary<InitialState> = fc.record({
   docsLoad: fc.constantFrom<LoadState>('NotLoad', 'Loaded'),
@@ -61,6 +63,7 @@ async function run(w: ModelWorld, s: Step): Promise<void> {
     case 'restart': w.restart(); return;
     case 'milvusFault': w.milvus.fault = s.fault; return;
     case 'kubeFault': w.server.fault = s.fault; return;
+    case 'connection': w.connection = s.state; return;
   }
 }
 
@@ -70,12 +73,12 @@ function checkSafety(w: ModelWorld, after: string): void {
   expect(w.pausedWrites, `(d) after ${after}`).toEqual([]);
 }
 
-/** Reconciles every key, one after the other, until a round writes nothing (at most `rounds`). */
+/** Reconciles every key (all at once, as the workqueue's workers would) until a round writes nothing (at most `rounds`). */
 async function settle(w: ModelWorld, rounds: number): Promise<number> {
   for (let round = 1; round <= rounds; round++) {
     w.tick();
     const before = w.writeCount;
-    for (const n of NAMES) await w.reconcile(n);
+    await w.reconcile(...NAMES);
     checkSafety(w, `settle round ${round}`);
     if (w.writeCount === before) return round;
   }
@@ -96,7 +99,7 @@ async function settleAndCheck(w: ModelWorld): Promise<void> {
   }
   const before = { kube: w.server.writes.length, milvus: w.milvus.ddl.length };
   w.tick();
-  for (const n of NAMES) await w.reconcile(n);
+  await w.reconcile(...NAMES);
   expect({ kube: w.server.writes.slice(before.kube), milvus: w.milvus.ddl.slice(before.milvus) }, 'a settled system writes nothing').toEqual({ kube: [], milvus: [] });
 }
 
@@ -110,10 +113,12 @@ function coverage(worlds: ModelWorld[]): Record<string, boolean> {
     releaseAndLoad: ddl.some((c) => c.startsWith('releaseCollection')) && ddl.some((c) => c.startsWith('loadCollection')),
     finalizerRemoved: kube.filter((c) => c.startsWith('removeFinalizer')).length >= 50,
     deletionBlockedByPause: worlds.some((w) => w.server.list().some((r) => readyOf(r)?.reason === 'DeletionBlocked')),
-    injectedFaultsHit: worlds.some((w) => w.faultsHit > 0),
+    deletionWaitsForConnection: worlds.some((w) => w.server.list().some((r) => readyOf(r)?.reason === 'ConnectionNotReady')),
+    twoWritersOnOneCollectionAtOnce: worlds.reduce((n, w) => n + w.concurrentWriters, 0) >= 25,
+    injectedFaultsHit: worlds.filter((w) => w.faultsHit > 0).length >= 20,
   };
 }
-const COVERED = { createIndex: true, dropIndex: true, releaseAndLoad: true, finalizerRemoved: true, deletionBlockedByPause: true, injectedFaultsHit: true };
+const COVERED = { createIndex: true, dropIndex: true, releaseAndLoad: true, finalizerRemoved: true, deletionBlockedByPause: true, deletionWaitsForConnection: true, twoWritersOnOneCollectionAtOnce: true, injectedFaultsHit: true };
 
 describe('MilvusIndexReconciler: model-based', () => {
   const STATS: ModelWorld[] = [];
@@ -127,6 +132,8 @@ describe('MilvusIndexReconciler: model-based', () => {
         }
         w.milvus.fault = undefined;
         w.server.fault = undefined;
+        // Unknown is a passing state (the connection reconciler resolves it and wakes the resources).
+        if (w.connection === 'Unknown') w.connection = 'Ready';
         await settleAndCheck(w);
         // Then every resource is deleted: the same end state, now with every deletion path taken.
         for (const n of NAMES) w.delete(n);
