@@ -26,8 +26,8 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
   private lostAnswer = false;
   /** Injected faults that were thrown. */
   faultsHit = 0;
-  /** Writes refused by a precondition (a stale view), in every instance. */
-  static refusedTotal = 0;
+  /** Writes refused by a precondition (a stale view). */
+  refused = 0;
 
   get(key: ObjectKey): MilvusIndex | undefined { return this.items.get(key); }
   list(): MilvusIndex[] { return [...this.items.values()]; }
@@ -52,7 +52,7 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
     if (current?.includes(FINALIZER)) return undefined;
     const live = await this.begin('addFinalizer', obj);
     if (!live) throw notFound();
-    if (current === undefined ? live.metadata.resourceVersion !== obj.metadata.resourceVersion : JSON.stringify(live.metadata.finalizers) !== JSON.stringify(current)) throw testFailed();
+    if (current === undefined ? live.metadata.resourceVersion !== obj.metadata.resourceVersion : JSON.stringify(live.metadata.finalizers) !== JSON.stringify(current)) throw this.refuse();
     if (live.metadata.deletionTimestamp !== undefined) throw forbiddenFinalizer();
     return this.store(live, (o) => { o.metadata.finalizers = [...(o.metadata.finalizers ?? []), FINALIZER]; });
   }
@@ -62,15 +62,20 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
     if (i < 0) return;
     const live = await this.begin('removeFinalizer', obj);
     if (!live) return;
-    if (live.metadata.finalizers?.[i] !== FINALIZER) throw testFailed();
+    if (live.metadata.finalizers?.[i] !== FINALIZER) throw this.refuse();
     this.store(live, (o) => { o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((_, j) => j !== i); });
   }
 
   async writeStatus(obj: MilvusIndex, status: MilvusIndexStatus): Promise<string | undefined> {
     const live = await this.begin('writeStatus', obj);
     if (!live) return undefined;
-    if (live.metadata.resourceVersion !== obj.metadata.resourceVersion) throw testFailed();
+    if (live.metadata.resourceVersion !== obj.metadata.resourceVersion) throw this.refuse();
     return this.store(live, (o) => { o.status = structuredClone(status); });
+  }
+
+  private refuse(): ApiException<string> {
+    this.refused++;
+    return testFailed();
   }
 
   private async begin(op: string, obj: MilvusIndex): Promise<MilvusIndex | undefined> {
@@ -102,7 +107,6 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
 }
 
 function testFailed(): ApiException<string> {
-  ApiServer.refusedTotal++;
   return new ApiException(422, 'Unprocessable Entity', '{"message":"the server rejected our request due to an error in our request: testing value /metadata/resourceVersion failed"}', {});
 }
 function notFound(): ApiException<string> {

@@ -3,7 +3,7 @@
 // the API server; reconciles go through the real MilvusIndexReconciler.
 import { ANNOTATION_PAUSED, API_VERSION, type MilvusIndex, type MilvusIndexSpec } from '../../../src/api/milvusindex.js';
 import { KeyedMutex } from '../../../src/controller/keyed-mutex.js';
-import type { RequeueDecision } from '../../../src/controller/types.js';
+import type { ObjectStore, RequeueDecision } from '../../../src/controller/types.js';
 import type { LoadState } from '../../../src/milvus/types.js';
 import { ClaimIndex } from '../../../src/reconcile/claims.js';
 import type { ConnectionResolution } from '../../../src/reconcile/connection/resolution.js';
@@ -50,12 +50,27 @@ export interface InitialState {
   applied: Array<[Name, Definition]>;
 }
 
+/**
+ * The informer cache the reconciler reads: the API server as it is, or, while lagging, as it was
+ * when the lag began (watch events not delivered yet). Writes always go to the API server.
+ */
+class InformerCache implements ObjectStore<MilvusIndex> {
+  private frozen: Map<string, MilvusIndex> | undefined;
+  constructor(private readonly server: ApiServer) {}
+  lag(): void { this.frozen ??= new Map(this.server.list().map((o) => [keyOf(o), structuredClone(o)])); }
+  catchUp(): void { this.frozen = undefined; }
+  get(key: string): MilvusIndex | undefined { return this.frozen ? this.frozen.get(key) : this.server.get(key); }
+  list(): MilvusIndex[] { return this.frozen ? [...this.frozen.values()] : this.server.list(); }
+  hasSynced(): boolean { return true; }
+}
+
 const START = Date.parse('2026-11-20T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class ModelWorld {
   readonly server = new ApiServer();
   readonly milvus = new ModelMilvus();
+  readonly cache = new InformerCache(this.server);
   /** Broken invariant (d), seen when a Milvus write returns. */
   readonly pausedWrites: string[] = [];
   readonly events = new FakeEvents();
@@ -82,6 +97,8 @@ export class ModelWorld {
 
   /** A new process: fresh claims, locks and resolver; the API server and Milvus stay. */
   restart(): void {
+    // A new process lists everything afresh.
+    this.cache.catchUp();
     const resolver = new FakeResolver();
     const ready = resolver.resolution;
     Object.defineProperty(resolver, 'resolution', {
@@ -89,10 +106,10 @@ export class ModelWorld {
         : this.connection === 'NotReady' ? { kind: 'NotReady', reason: 'ConnectionNotReady', message: 'MilvusConnection "default" is not ready (model).' }
         : { kind: 'Unknown', message: 'the connection has not been verified yet (model)' },
     });
-    this.claims = new ClaimIndex(this.server, resolver);
+    this.claims = new ClaimIndex(this.cache, resolver);
     this.claimed.clear();
     this.reconciler = new MilvusIndexReconciler({
-      store: this.server,
+      store: this.cache,
       claims: this.claims,
       connections: resolver,
       milvus: { get: () => this.milvus, close: async () => {} },
@@ -144,10 +161,10 @@ export class ModelWorld {
 
   delete(name: Name): void { this.server.delete(`${NAMESPACE}/${name}`, iso(this.clock)); }
 
-  /** What the informer would have told the claim index by now: every object as it is. */
+  /** What the informer has told the claim index by now: every object as the cache holds it. */
   private syncClaims(): void {
-    for (const [key, obj] of this.claimed) if (!this.server.get(key)) { this.claims.remove(obj); this.claimed.delete(key); }
-    for (const obj of this.server.list()) { this.claims.upsert(obj); this.claimed.set(keyOf(obj), obj); }
+    for (const [key, obj] of this.claimed) if (!this.cache.get(key)) { this.claims.remove(obj); this.claimed.delete(key); }
+    for (const obj of this.cache.list()) { this.claims.upsert(obj); this.claimed.set(keyOf(obj), obj); }
   }
 
   async reconcile(...names: Name[]): Promise<RequeueDecision[]> {
@@ -160,10 +177,13 @@ export class ModelWorld {
     return done;
   }
 
-  /** Checks (d) as the write returns: user edits never happen during a reconcile, so the store is what the pass saw. */
+  /**
+   * Checks (d) as the write returns, against the cache: the pause the operator could know of (user
+   * edits never happen during a reconcile, so the cache is what the pass saw).
+   */
   private recordWrite(w: MilvusWrite): void {
     this.milvusWrites.push(w);
-    const r = this.server.get(`${w.namespace}/${w.name}`);
+    const r = this.cache.get(`${w.namespace}/${w.name}`);
     if (r && r.metadata.annotations?.[ANNOTATION_PAUSED] === 'true' && r.metadata.deletionTimestamp === undefined) {
       this.pausedWrites.push(`(d) ${w.action} on ${w.database}/${w.collection} for paused ${w.namespace}/${w.name}`);
     }

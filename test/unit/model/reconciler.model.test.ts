@@ -27,7 +27,9 @@ type Step =
   | { kind: 'restart' }
   | { kind: 'milvusFault'; fault: MilvusFault }
   | { kind: 'kubeFault'; fault: KubeFault }
-  | { kind: 'connection'; state: ConnectionState };
+  | { kind: 'connection'; state: ConnectionState }
+  /** The informer stops delivering (the cache keeps the objects as they are now) or catches up. */
+  | { kind: 'informer'; lag: boolean };
 
 const name = fc.constantFrom(...NAMES);
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -41,6 +43,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('milvusFault' as const), fault: fc.constantFrom<MilvusFault>('before', 'after') }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('kubeFault' as const), fault: fc.constantFrom<KubeFault>(409, 500, 504) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('informer' as const), lag: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('connection' as const), state: fc.constantFrom<ConnectionState>('Ready', 'NotReady', 'Unknown') }) },
 );
 const initial: fc.Arbitrary<InitialState> = fc.record({
@@ -64,6 +67,7 @@ async function run(w: ModelWorld, s: Step): Promise<void> {
     case 'milvusFault': w.milvus.fault = s.fault; return;
     case 'kubeFault': w.server.fault = s.fault; return;
     case 'connection': w.connection = s.state; return;
+    case 'informer': if (s.lag) w.cache.lag(); else w.cache.catchUp(); return;
   }
 }
 
@@ -75,6 +79,7 @@ function checkSafety(w: ModelWorld, after: string): void {
 
 /** Reconciles every key (all at once, as the workqueue's workers would) until a round writes nothing (at most `rounds`). */
 async function settle(w: ModelWorld, rounds: number): Promise<number> {
+  w.cache.catchUp();
   for (let round = 1; round <= rounds; round++) {
     w.tick();
     const before = w.writeCount;
@@ -115,10 +120,11 @@ function coverage(worlds: ModelWorld[]): Record<string, boolean> {
     deletionBlockedByPause: worlds.some((w) => w.server.list().some((r) => readyOf(r)?.reason === 'DeletionBlocked')),
     deletionWaitsForConnection: worlds.some((w) => w.server.list().some((r) => readyOf(r)?.reason === 'ConnectionNotReady')),
     twoWritersOnOneCollectionAtOnce: worlds.reduce((n, w) => n + w.concurrentWriters, 0) >= 25,
+    staleViewRefused: worlds.reduce((n, w) => n + w.server.refused, 0) >= 3,
     injectedFaultsHit: worlds.filter((w) => w.faultsHit > 0).length >= 20,
   };
 }
-const COVERED = { createIndex: true, dropIndex: true, releaseAndLoad: true, finalizerRemoved: true, deletionBlockedByPause: true, deletionWaitsForConnection: true, twoWritersOnOneCollectionAtOnce: true, injectedFaultsHit: true };
+const COVERED = { createIndex: true, dropIndex: true, releaseAndLoad: true, finalizerRemoved: true, deletionBlockedByPause: true, deletionWaitsForConnection: true, twoWritersOnOneCollectionAtOnce: true, staleViewRefused: true, injectedFaultsHit: true };
 
 describe('MilvusIndexReconciler: model-based', () => {
   const STATS: ModelWorld[] = [];
