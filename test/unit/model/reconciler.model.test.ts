@@ -1,12 +1,14 @@
-// Model-based test of MilvusIndexReconciler: random sequences of user edits, reconciles (one key,
-// two at once, or all), restarts and injected faults, against an API server and a Milvus in memory
-// (model-world.ts). Invariants, checked after every step:
+// Model-based test of MilvusIndexReconciler: random sequences of user edits (apply, edit the
+// definition, pause, delete), reconciles (one key, two at once, or all), restarts, injected Milvus
+// and Kubernetes faults, a connection going NotReady/Unknown and an informer cache lagging behind,
+// against an API server and a Milvus in memory (model-world.ts). Invariants, after every step:
 //   (a) the foreign index (papers.legacy, named by no resource) never disappears;
 //   (b) never a createIndex for an index (or a field with an index) that exists;
 //   (c) never two DDL calls in flight on one collection;
 //   (d) no Milvus write on behalf of a paused resource that is not being deleted;
 // and at the end, faults off, a bounded settle leaves every deleting resource gone or saying why,
-// after which one more round writes nothing at all.
+// after which one more round writes nothing at all; then the same once every resource is deleted.
+// A coverage check at the end fails if the runs stopped reaching the paths these invariants guard.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MilvusIndex } from '../../../src/api/milvusindex.js';
