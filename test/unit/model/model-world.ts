@@ -71,8 +71,8 @@ export class ModelWorld {
   readonly server = new ApiServer();
   readonly milvus = new ModelMilvus();
   readonly cache = new InformerCache(this.server);
-  /** Broken invariant (d), seen when a Milvus write returns. */
-  readonly pausedWrites: string[] = [];
+  /** Broken invariants seen when a Milvus write returns: (d), and (a) in its strong form. */
+  readonly writeViolations: string[] = [];
   readonly events = new FakeEvents();
   /** Every Milvus write, as the reconciler reported it. */
   readonly milvusWrites: MilvusWrite[] = [];
@@ -178,14 +178,18 @@ export class ModelWorld {
   }
 
   /**
-   * Checks (d) as the write returns, against the cache: the pause the operator could know of (user
-   * edits never happen during a reconcile, so the cache is what the pass saw).
+   * Checks as the write returns, against the cache (what the pass saw: user edits never happen
+   * during a reconcile): (d) the pause the operator could know of; (a) a drop is made for a
+   * resource whose status says it created or adopted the index.
    */
   private recordWrite(w: MilvusWrite): void {
     this.milvusWrites.push(w);
     const r = this.cache.get(`${w.namespace}/${w.name}`);
+    if (w.action === 'DropIndex' && r?.status?.ownership === undefined) {
+      this.writeViolations.push(`(a) DropIndex on ${w.database}/${w.collection} for ${w.namespace}/${w.name}, which neither created nor adopted it`);
+    }
     if (r && r.metadata.annotations?.[ANNOTATION_PAUSED] === 'true' && r.metadata.deletionTimestamp === undefined) {
-      this.pausedWrites.push(`(d) ${w.action} on ${w.database}/${w.collection} for paused ${w.namespace}/${w.name}`);
+      this.writeViolations.push(`(d) ${w.action} on ${w.database}/${w.collection} for paused ${w.namespace}/${w.name}`);
     }
   }
 
