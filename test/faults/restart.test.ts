@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONNECTION_FINALIZER } from '../../src/api/connection.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
-import { kubeWrites, MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
+import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
 
 const SERVERS = '[kube-apiserver + milvus-lite]';
 const GROUP = { group: 'index.milvus.io', version: 'v1alpha1' };
@@ -102,8 +102,10 @@ describe(`restarts change nothing ${SERVERS}`, () => {
       await settled(o, names);
       console.log(`[restart] round ${round}: ${names.length} resources (default, MilvusConnection, ClusterMilvusConnection) re-verified ${Date.now() - t0} ms after stop; Kubernetes writes 0, Milvus writes 0, Events 0 (asserted below)`);
       expect(await versions(), `round ${round}: no object was written (resourceVersions unchanged)`).toEqual(before);
-      expect(await kubeWrites(o.metrics, 'status') + await kubeWrites(o.metrics, 'finalizer') + await kubeWrites(o.metrics, 'event'), 'no Kubernetes write by the new process').toBe(0);
-      expect(o.milvusWrites.writes, 'no Milvus write by the new process').toEqual([]);
+      // (Process-wide write counters would also count ClusterMilvusConnections of other test files, which are
+      // cluster-scoped and legitimately change when those files stop their servers: the resourceVersions above
+      // and the namespace's Events are the exact measure for this file's objects.)
+      expect(o.milvusWrites.writes.filter((w) => w.namespace === ns), 'no Milvus write by the new process').toEqual([]);
       expect(await eventCount(), 'no Event recorded').toBe(eventsBefore);
     }
     for (const n of names) expect(readyOf(await mis.get(n))?.status, `${n} still Ready`).toBe('True');
