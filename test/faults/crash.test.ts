@@ -2,7 +2,7 @@
 // kube-apiserver + etcd and a REAL Milvus Lite; kill -9 at random moments while 200 MilvusIndexes are
 // applied and later deleted. Nothing is lost: every index exists once and goes Ready, none is created
 // twice (per the processes' audit lines), every deletion finishes and nothing is left in Milvus.
-import type { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
@@ -34,8 +34,8 @@ describe(`crashes lose nothing ${SERVERS}`, () => {
   const names: string[] = [];
   const seed = Date.now() % 100_000;
 
-  const spawn = (i: number) => {
-    const p = new OperatorProcess(`crash-${i}`, ['--namespace', ns, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--concurrency', '4', '--kube-api-qps', '200', '--kube-api-burst', '400'],
+  const spawn = (i: number, extra: string[] = ['--metrics-bind-address', '0']) => {
+    const p = new OperatorProcess(`crash-${i}`, ['--namespace', ns, ...extra, '--health-probe-bind-address', '0', '--concurrency', '4', '--kube-api-qps', '200', '--kube-api-burst', '400'],
       cleanEnv({ KUBECONFIG: inject('kubeconfigPath'), MILVUS_URI: inject('milvusUri') }));
     procs.push(p);
     return p;
@@ -89,6 +89,26 @@ describe(`crashes lose nothing ${SERVERS}`, () => {
     const twice = creates.filter((k, i) => creates.indexOf(k) !== i);
     expect(twice, 'no index was created twice').toEqual([]);
     console.log(`[crash] CreateIndex audit lines: ${creates.length} (lines a SIGKILL cut off before they were written are not counted)`);
+  });
+
+  it(`kill -9 with all 200 Ready: the next process re-verifies them and writes nothing ${SERVERS}`, async () => {
+    const objects = kc.makeApiClient(CustomObjectsApi);
+    const versions = async () => Object.fromEntries(((await objects.listNamespacedCustomObject({ group: 'index.milvus.io', version: 'v1alpha1', plural: 'milvusindexes', namespace: ns })) as { items: Array<{ metadata: { name: string; resourceVersion: string } }> }).items.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
+    const before = await versions();
+    expect(Object.keys(before)).toHaveLength(names.length);
+    const events = async () => (await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns })).items.length;
+    const eventsBefore = await events();
+    await procs.at(-1)!.stop('SIGKILL');
+    const killed = Date.now();
+    const next = spawn(procs.length, ['--metrics-bind-address', '127.0.0.1:0']);
+    await waitFor('all 200 re-verified by the new process', async () => {
+      const { body } = await next.get('metrics', '/metrics');
+      return body.split('\n').filter((l) => l.startsWith('milvusindex_last_verified_timestamp_seconds{')).length === names.length;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    console.log(`[crash] kill -9 with 200 Ready: all re-verified ${Date.now() - killed} ms after the kill`);
+    expect(await versions(), 'no MilvusIndex was written').toEqual(before);
+    expect(await events(), 'no Event was recorded').toBe(eventsBefore);
+    expect(next.logs().filter((l) => l.msg === 'milvus write'), 'no Milvus write').toEqual([]);
   });
 
   it(`deleting all 200 with kill -9 in the middle: every deletion finishes, nothing is left in Milvus ${SERVERS}`, async () => {
