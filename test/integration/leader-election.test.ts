@@ -153,6 +153,9 @@ describe(`leader election ${SERVERS}`, () => {
     await waitFor('op-c ready as a standby', async () => (await third.get('health', '/readyz')).status === 200, { timeoutMs: 30_000 });
     expect(await holder()).toBe(identities.get(leader));
     const before = await readLease();
+    const readyVersions = async () => Promise.all(['first', 'second'].map(async (n) => (await mis.get(n))?.metadata.resourceVersion));
+    const versionsBefore = await readyVersions();
+    expect(versionsBefore.every((v) => v !== undefined), 'first and second exist').toBe(true);
 
     const termAt = Date.now();
     const stopped = leader.stop('SIGTERM', 20_000);
@@ -166,6 +169,13 @@ describe(`leader election ${SERVERS}`, () => {
     // Released, not expired: the successor needed far less than one lease duration.
     expect(handoverMs).toBeLessThan(LEASE_MS - 500);
     expect((await readLease()).spec?.leaseTransitions).toBe((before.spec?.leaseTransitions ?? 0) + 1);
+    // Hand-over invariant: the new leader re-verifies what is Ready and writes nothing for it.
+    await waitFor('op-c re-verified first and second', async () => {
+      const { body } = await third.get('metrics', '/metrics');
+      return ['first', 'second'].every((n) => body.includes(`milvusindex_last_verified_timestamp_seconds{namespace="${ns}",name="${n}"}`));
+    }, { timeoutMs: 30_000 });
+    expect(await readyVersions(), 'no write to the Ready resources across the hand-over').toEqual(versionsBefore);
+    expect([...writes('CreateIndex', `${ns}/first`), ...writes('CreateIndex', `${ns}/second`)].filter((w) => w.proc === 'op-c')).toEqual([]);
 
     // The new leader reconciles too, and nothing was created twice over the whole run.
     const c = uniqueCollection('le3');
