@@ -23,6 +23,8 @@ export interface KubectlResult {
 export interface ControlPlane {
   /** https://127.0.0.1:PORT */
   server: string;
+  /** etcd's client URL (http://127.0.0.1:PORT), e.g. for its v3 JSON gateway (compaction). */
+  etcdUrl: string;
   kubeconfigPath: string;
   kubeconfigYaml: string;
   /** Directory holding kubectl (KUBEBUILDER_ASSETS layout unless TEST_ASSET_* point elsewhere). */
@@ -268,6 +270,7 @@ async function startOnce(bins: ControlPlaneBinaries, opts: ControlPlaneOptions):
   let stopped: Promise<void> | undefined;
   return {
     server,
+    etcdUrl,
     kubeconfigPath,
     kubeconfigYaml,
     binDir: bins.dir,
