@@ -8,6 +8,8 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONNECTION_FINALIZER } from '../../src/api/connection.js';
+import { issueServerCertificate } from '../support/certs.js';
+import { startAuthProxy, type AuthProxy } from '../support/grpc-auth-proxy.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
 import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
@@ -15,6 +17,8 @@ import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '..
 const SERVERS = '[kube-apiserver + milvus-lite]';
 const GROUP = { group: 'index.milvus.io', version: 'v1alpha1' };
 const PER_KIND = 4;
+const SERVER_NAME = 'milvus.restart.test.local';
+const TOKEN = 'tok-restart-5d1e9a';
 
 describe(`restarts change nothing ${SERVERS}`, () => {
   let kc: KubeConfig;
@@ -25,6 +29,7 @@ describe(`restarts change nothing ${SERVERS}`, () => {
   let mis: MilvusIndexes;
   let op: TestOperator | undefined;
   const clusterConnection = `restart-shared-${process.pid}`;
+  let proxy: AuthProxy | undefined;
 
   const start = async () => {
     op = await startTestOperator(kc, ns, ['--resync-period', '10m'], { MILVUS_URI: inject('milvusUri') });
@@ -71,7 +76,16 @@ describe(`restarts change nothing ${SERVERS}`, () => {
     ns = await createTestNamespace(kc, 'restart');
     mis = new MilvusIndexes(kc, ns);
     await objects.createNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns, body: { apiVersion: 'index.milvus.io/v1alpha1', kind: 'MilvusConnection', metadata: { name: 'lite' }, spec: { uri: inject('milvusUri') } } });
-    await objects.createClusterCustomObject({ ...GROUP, plural: 'clustermilvusconnections', body: { apiVersion: 'index.milvus.io/v1alpha1', kind: 'ClusterMilvusConnection', metadata: { name: clusterConnection }, spec: { uri: inject('milvusUri'), allowedNamespaces: { from: 'All' } } } });
+    // The cluster connection goes through a TLS-terminating, token-checking proxy (Milvus Lite has neither).
+    const certs = await issueServerCertificate(SERVER_NAME);
+    proxy = await startAuthProxy({ upstream: inject('milvusUri'), tls: { certPem: certs.certPem, keyPem: certs.keyPem }, credentials: [TOKEN] });
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'milvus-ca' }, stringData: { 'ca.crt': certs.caPem } } });
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'milvus-token' }, stringData: { token: TOKEN } } });
+    await objects.createClusterCustomObject({ ...GROUP, plural: 'clustermilvusconnections', body: { apiVersion: 'index.milvus.io/v1alpha1', kind: 'ClusterMilvusConnection', metadata: { name: clusterConnection }, spec: {
+      uri: proxy.address, allowedNamespaces: { from: 'All' },
+      tls: { enabled: true, serverName: SERVER_NAME, caSecretRef: { name: 'milvus-ca', namespace: ns } },
+      credentialsSecretRef: { name: 'milvus-token', namespace: ns },
+    } } });
     const refs = [undefined, { kind: 'MilvusConnection' as const, name: 'lite' }, { kind: 'ClusterMilvusConnection' as const, name: clusterConnection }];
     for (const [k, ref] of refs.entries()) {
       for (let i = 0; i < PER_KIND; i++) {
@@ -90,17 +104,18 @@ describe(`restarts change nothing ${SERVERS}`, () => {
   afterAll(async () => {
     await op?.stop();
     await objects.deleteClusterCustomObject({ ...GROUP, plural: 'clustermilvusconnections', name: clusterConnection }).catch(() => {});
+    await proxy?.close();
     await client?.closeConnection();
   });
 
-  it(`a restart with everything Ready writes nothing to Kubernetes or Milvus and records no Event, for default, MilvusConnection and ClusterMilvusConnection indexes ${SERVERS}`, async () => {
+  it(`a restart with everything Ready writes nothing to Kubernetes or Milvus and records no Event, for default, MilvusConnection and ClusterMilvusConnection (TLS + token) indexes ${SERVERS}`, async () => {
     const before = await versions();
     const eventsBefore = await eventCount();
     for (let round = 0; round < 2; round++) {
       const t0 = Date.now();
       const o = await restart();
       await settled(o, names);
-      console.log(`[restart] round ${round}: ${names.length} resources (default, MilvusConnection, ClusterMilvusConnection) re-verified ${Date.now() - t0} ms after stop; Kubernetes writes 0, Milvus writes 0, Events 0 (asserted below)`);
+      console.log(`[restart] round ${round}: ${names.length} resources (default, MilvusConnection, ClusterMilvusConnection over TLS + token) re-verified ${Date.now() - t0} ms after stop; Kubernetes writes 0, Milvus writes 0, Events 0 (asserted below)`);
       expect(await versions(), `round ${round}: no object was written (resourceVersions unchanged)`).toEqual(before);
       // (Process-wide write counters would also count ClusterMilvusConnections of other test files, which are
       // cluster-scoped and legitimately change when those files stop their servers: the resourceVersions above
