@@ -104,6 +104,14 @@ export const PendingOperationSchema = Type.Object(
     operation: StringEnum(PENDING_OPERATIONS, { description: 'The multi-step change under way.' }),
     reloadCollection: Type.Boolean({ description: 'Reload the collection when the change is done (it was loaded before).' }),
     startedAt: Type.String({ format: 'date-time' }),
+    previous: Type.Optional(Type.Object(
+      {
+        indexType: Type.String({ maxLength: 64 }),
+        metricType: Type.Optional(Type.String({ maxLength: 64 })),
+        params: Type.Optional(StringMap<string>({ type: 'string', maxLength: 1024 }, { maxProperties: 64 })),
+      },
+      { description: 'Recreate: the definition that was dropped. If Milvus refuses the new definition, the index is restored with this one (nothing is left without an index because of a spec Milvus will not take).' },
+    )),
   },
   { description: 'Written before a change (create; release, drop, create, load; alter) so that a restart resumes it. Create: a createIndex was issued; ownership becomes Created only once the index is observed with our definition.' },
 );

@@ -1,5 +1,5 @@
 import { rfc3339 } from '../../api/time.js';
-import type { Refusal } from '../../api/milvusindex.js';
+import type { PendingOperation, Refusal } from '../../api/milvusindex.js';
 import type { CreateIndexRequest, ObservedIndex } from '../../milvus/types.js';
 import { definitionDiff } from '../compare.js';
 import type { EventSpec, Plan } from '../plan.js';
@@ -16,7 +16,10 @@ export function decideAbsent(c: IndexContext): Plan {
   const other = c.m.otherIndexesOnField[0];
   if (other) return otherIndexOnField(c, other);
   const refusal = c.prev.refusal;
-  if (refusal?.action === 'CreateIndex' && stillHolds(refusal, c)) return keepRefusal(c, refusal);
+  if (refusal?.action === 'CreateIndex' && stillHolds(refusal, c)) {
+    const previous = c.pending?.operation === 'Recreate' ? c.pending.previous : undefined;
+    return previous ? restorePrevious(c, previous, refusal) : keepRefusal(c, refusal);
+  }
   return createIndex(c);
 }
 
@@ -38,6 +41,26 @@ function otherIndexOnField(c: IndexContext, other: ObservedIndex): Plan {
 function keepRefusal(c: IndexContext, refusal: Refusal): Plan {
   const message = refusedMessage(`create index "${c.obs.indexName}" on ${c.spec.collectionName}.${c.spec.fieldName}`, refusal.message);
   return plan({ status: c.status({ summary: stalled('InvalidSpec', message) }) });
+}
+
+/**
+ * A Recreate dropped the old index and Milvus refused the new definition: create the index again with the
+ * definition that was dropped (pendingOperation.previous), and say so. No further drop for this generation
+ * (recreate.ts keeps the restored index).
+ */
+function restorePrevious(c: IndexContext, previous: NonNullable<PendingOperation['previous']>, refusal: Refusal): Plan {
+  const message = `${refusedMessage(`create index "${c.obs.indexName}" with the new definition`, refusal.message)} Restoring the index with its previous definition (${previous.indexType}).`;
+  const request: CreateIndexRequest = { ...createRequest(c), indexType: previous.indexType, params: previous.params ?? {} };
+  if (previous.metricType !== undefined) request.metricType = previous.metricType;
+  else delete request.metricType;
+  const status = c.status({ summary: stalled('InvalidSpec', message), index: undefined });
+  return plan({
+    actions: [{ type: 'CreateIndex', request }],
+    intent: status,
+    status,
+    events: [warn('IndexRestored', message)],
+    requeue: OBSERVE_NOW,
+  });
 }
 
 export function createRequest(c: IndexContext): CreateIndexRequest {

@@ -1,6 +1,8 @@
 // A changed immutable definition: ImmutableChange, or Recreate with release/reload (decide/recreate.ts).
 import { expect } from 'vitest';
 import { NOW_ISO, anIndex, anObservation, createIndexAction } from '../fakes.js';
+
+const PREVIOUS = { indexType: 'HNSW', metricType: 'COSINE', params: { M: '16', efConstruction: '200' } };
 import {
   decisionTable, ownedChanged, DROP_EMBEDDING, PENDING_RECREATE,
   type Row,
@@ -37,7 +39,7 @@ const changeRows: Row[] = [
     given: { observation: anObservation(ownedChanged().spec({ params: { M: 32, efConstruction: 200 }, updatePolicy: 'Recreate', allowCollectionRelease: true })).loaded().index(anIndex()).build() },
     want: {
       actions: ['ReleaseCollection', DROP_EMBEDDING], intent: 'written',
-      pendingOperation: { operation: 'Recreate', reloadCollection: true, startedAt: NOW_ISO },
+      pendingOperation: { operation: 'Recreate', reloadCollection: true, startedAt: NOW_ISO, previous: { indexType: 'HNSW', metricType: 'COSINE', params: { M: '16', efConstruction: '200' } } },
       ready: { status: 'False', reason: 'Building' }, reconciling: 'True', stalled: 'False',
       events: ['Normal CollectionReleased', 'Normal IndexDropped'],
     },
@@ -46,7 +48,7 @@ const changeRows: Row[] = [
     name: 'params differ, Recreate, collection not loaded: drop only',
     reason: 'nothing to release, nothing to reload afterwards',
     given: { observation: anObservation(ownedChanged().spec({ params: { M: 32, efConstruction: 200 }, updatePolicy: 'Recreate' })).index(anIndex()).build() },
-    want: { actions: [DROP_EMBEDDING], intent: 'written', pendingOperation: { operation: 'Recreate', reloadCollection: false, startedAt: NOW_ISO } },
+    want: { actions: [DROP_EMBEDDING], intent: 'written', pendingOperation: { operation: 'Recreate', reloadCollection: false, startedAt: NOW_ISO, previous: { indexType: 'HNSW', metricType: 'COSINE', params: { M: '16', efConstruction: '200' } } } },
   },
   {
     name: 'interrupted Recreate, released but not dropped: drop, keep the recorded reload',
@@ -106,6 +108,41 @@ const changeRows: Row[] = [
         .index(anIndex().params({ M: 32, efConstruction: 200 })).build(),
     },
     want: { actions: [], pendingOperation: null, ready: { status: 'True', reason: 'IndexBuilt' } },
+  },
+  {
+    name: 'Recreate refused by Milvus after the drop: the previous definition is restored',
+    reason: 'nothing is left without an index because of a spec Milvus will not take: create it again as it was (pendingOperation.previous), Stalled InvalidSpec, Warning IndexRestored',
+    given: {
+      observation: anObservation(ownedChanged().spec({ params: { M: 32, efConstruction: 200 }, updatePolicy: 'Recreate', allowCollectionRelease: true })
+        .pendingOperation({ ...PENDING_RECREATE, previous: PREVIOUS }).refused('CreateIndex', 'invalid M')).build(),
+    },
+    want: {
+      actions: [createIndexAction({ params: { M: '16', efConstruction: '200' } })], intent: 'written',
+      ready: { status: 'False', reason: 'InvalidSpec', message: expect.stringMatching(/Milvus refused to create index "embedding" with the new definition: invalid M.*Restoring the index with its previous definition \(HNSW\)/) },
+      stalled: 'True', events: ['Warning IndexRestored'],
+    },
+  },
+  {
+    name: 'Recreate refused, previous index restored and built: no new drop, collection loaded again',
+    reason: 'the refusal holds for this generation: the restored index is kept (no drop loop); the collection released for the attempt is reloaded',
+    given: {
+      observation: anObservation(ownedChanged().spec({ params: { M: 32, efConstruction: 200 }, updatePolicy: 'Recreate', allowCollectionRelease: true })
+        .pendingOperation({ ...PENDING_RECREATE, previous: PREVIOUS }).refused('CreateIndex', 'invalid M')).index(anIndex()).build(),
+    },
+    want: {
+      actions: ['LoadCollection'], pendingOperation: null,
+      ready: { status: 'False', reason: 'InvalidSpec', message: expect.stringMatching(/restored with its previous definition/) }, stalled: 'True',
+      events: ['Normal CollectionLoaded'],
+    },
+  },
+  {
+    name: 'Recreate refused, restored index still building: nothing more, the reload waits',
+    reason: 'no drop; pendingOperation kept until the restored index is built',
+    given: {
+      observation: anObservation(ownedChanged().spec({ params: { M: 32, efConstruction: 200 }, updatePolicy: 'Recreate', allowCollectionRelease: true })
+        .pendingOperation({ ...PENDING_RECREATE, previous: PREVIOUS }).refused('CreateIndex', 'invalid M')).index(anIndex().building(10, 1000)).build(),
+    },
+    want: { actions: [], pendingOperation: { ...PENDING_RECREATE, previous: PREVIOUS }, ready: { status: 'False', reason: 'InvalidSpec' } },
   },
 ];
 
