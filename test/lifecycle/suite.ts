@@ -449,6 +449,27 @@ export function describeLifecycle(server: LifecycleServer): void {
       }
     });
 
+    it.skipIf(!server.hnswNeedsEfConstruction)(`Recreate to a definition the server refuses restores the previous index (IndexRestored), no drop loop ${servers}${server.hnswNeedsEfConstruction ? '' : ' (this server accepts HNSW without efConstruction: nothing to refuse)'}`, async () => {
+      const c = uniqueCollection('restore');
+      await createCollection(client, c);
+      await mis.create({ name: 'restore', spec: { ...hnsw(c), updatePolicy: 'Recreate' } });
+      await mis.waitForReady('restore');
+      const before = await describeIndexes(client, c);
+      // A spec our own checks accept but this server refuses (no efConstruction).
+      await mis.mergePatch('restore', { spec: { params: { efConstruction: null } } });
+      const r = await mis.waitFor('restore', (x) => readyOf(x)?.reason === 'InvalidSpec' && /restored with its previous definition/.test(readyOf(x)?.message ?? ''), 'InvalidSpec, restored', 120_000);
+      expect(conditionOf(r, 'Stalled')).toBe('True');
+      const after = await describeIndexes(client, c);
+      expect(after, 'the index exists again, with the definition it had').toHaveLength(1);
+      expect(JSON.parse(after[0]!.params.params ?? '{}')).toEqual(JSON.parse(before[0]!.params.params ?? '{}'));
+      expect(writesOn(c)).toEqual(expect.arrayContaining(['DropIndex', 'CreateIndex']));
+      const writes = writesOn(c).length;
+      expect((await mis.events('restore')).map((e) => e.reason)).toContain('IndexRestored');
+      // Resyncs (2 s) of the same generation drop nothing more.
+      await new Promise((res) => setTimeout(res, 5_000));
+      expect(writesOn(c).length, 'no drop loop').toBe(writes);
+    });
+
     it(`stalls an out-of-range param as InvalidSpec with zero Milvus writes ${servers}`, async () => {
       const c = uniqueCollection('badm');
       await createCollection(client, c);
