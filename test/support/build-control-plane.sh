@@ -11,6 +11,8 @@ MINOR=$(cut -d. -f2 <<<"$K8S")
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/milvus-index-operator
 OUT=$CACHE/k8s/$K8S-linux-amd64
 log() { echo "[control-plane] $*" >&2; }
+# shellcheck source=k8s-module.sh
+source "$(dirname "$0")/k8s-module.sh"
 
 command -v go >/dev/null || { echo "Go is required to build kube-apiserver/etcd (install Go >= 1.26 from https://go.dev/dl or 'apt-get install golang'), or set KUBEBUILDER_ASSETS to a directory holding kube-apiserver, etcd and kubectl" >&2; exit 3; }
 command -v flock >/dev/null || { echo "flock (util-linux) is required" >&2; exit 3; }
@@ -30,21 +32,8 @@ TMP=$(mktemp -d "$OUT.tmp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 log "building Kubernetes v$K8S (kube-apiserver, kubectl) and etcd v$ETCD from the Go module proxy; first build takes 10-30 minutes"
 
-W=$CACHE/build/kube-$K8S; rm -rf "$W"; mkdir -p "$W"; cd "$W"
-go mod init envtestbuild/kube >/dev/null 2>&1
-KMOD=$(go mod download -json "k8s.io/kubernetes@v$K8S" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
-[ -f "$KMOD" ] || { echo "cannot download k8s.io/kubernetes@v$K8S from the Go module proxy ($(go env GOPROXY))" >&2; exit 3; }
-for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\)[[:space:]]*=>[[:space:]]*\./staging/.*#\1#p' "$KMOD"); do
-  go mod edit "-replace=$m=$m@v$STAGING"
-done
-gd=$(sed -n 's/^godebug[[:space:]]\{1,\}\([a-z0-9]*=[^[:space:]]*\).*/\1/p' "$KMOD" | head -1 || true)
-[ -n "$gd" ] && go mod edit "-godebug=$gd"
-go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S" "k8s.io/kubernetes/cmd/kubectl@v$K8S" "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S"
-LD="-s -w"
-for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  LD+=" -X $p.gitVersion=v$K8S -X $p.gitMajor=1 -X $p.gitMinor=$MINOR -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-done
-BF=(-p 2 -trimpath -buildvcs=false -tags=selinux,notest,grpcnotrace -ldflags "$LD")
+k8s_module "$CACHE/build/kube-$K8S" kube kube-apiserver kubectl
+BF=("${K8S_BUILD_FLAGS[@]}")
 log "go build kube-apiserver"; go build "${BF[@]}" -o "$TMP/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
 log "go build kubectl"; go build "${BF[@]}" -o "$TMP/kubectl" k8s.io/kubernetes/cmd/kubectl
 

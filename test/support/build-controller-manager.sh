@@ -2,8 +2,8 @@
 # Builds kube-controller-manager (same Kubernetes version as build-control-plane.sh) from the Go module
 # proxy into ${XDG_CACHE_HOME:-~/.cache}/milvus-index-operator/k8s/<version>-linux-amd64-controller-manager.
 # Only the fault tier needs it (a bare kube-apiserver has no namespace controller), so it is not part of the
-# control-plane cache that every test waits for. The module set-up mirrors build-control-plane.sh, so the
-# Go module and build caches it filled make this build a few minutes. flock + atomic publish (mv).
+# control-plane cache that every test waits for. The module set-up is build-control-plane.sh's (k8s-module.sh), so
+# the Go module and build caches it filled make this build a few minutes. flock + atomic publish (mv).
 # Prints the directory holding the binary on stdout (last line).
 set -euo pipefail
 K8S=${MIO_K8S_VERSION:-1.37.2}
@@ -12,6 +12,8 @@ MINOR=$(cut -d. -f2 <<<"$K8S")
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/milvus-index-operator
 OUT=$CACHE/k8s/$K8S-linux-amd64-controller-manager
 log() { echo "[controller-manager] $*" >&2; }
+# shellcheck source=k8s-module.sh
+source "$(dirname "$0")/k8s-module.sh"
 
 command -v go >/dev/null || { echo "Go is required to build kube-controller-manager (install Go >= 1.26), or set TEST_ASSET_KUBE_CONTROLLER_MANAGER" >&2; exit 3; }
 command -v flock >/dev/null || { echo "flock (util-linux) is required" >&2; exit 3; }
@@ -29,22 +31,9 @@ TMP=$(mktemp -d "$OUT.tmp.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 log "building kube-controller-manager v$K8S from the Go module proxy"
 
-W=$CACHE/build/kcm-$K8S; rm -rf "$W"; mkdir -p "$W"; cd "$W"
-go mod init envtestbuild/kcm >/dev/null 2>&1
-KMOD=$(go mod download -json "k8s.io/kubernetes@v$K8S" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')
-[ -f "$KMOD" ] || { echo "cannot download k8s.io/kubernetes@v$K8S from the Go module proxy ($(go env GOPROXY))" >&2; exit 3; }
-for m in $(sed -n 's#^[[:space:]]*\(k8s\.io/[A-Za-z0-9._-]*\)[[:space:]]*=>[[:space:]]*\./staging/.*#\1#p' "$KMOD"); do
-  go mod edit "-replace=$m=$m@v$STAGING"
-done
-gd=$(sed -n 's/^godebug[[:space:]]\{1,\}\([a-z0-9]*=[^[:space:]]*\).*/\1/p' "$KMOD" | head -1 || true)
-[ -n "$gd" ] && go mod edit "-godebug=$gd"
-go get -tool "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S"
-LD="-s -w"
-for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  LD+=" -X $p.gitVersion=v$K8S -X $p.gitMajor=1 -X $p.gitMinor=$MINOR -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-done
+k8s_module "$CACHE/build/kcm-$K8S" kcm kube-controller-manager
 log "go build kube-controller-manager"
-go build -p 2 -trimpath -buildvcs=false -tags=selinux,notest,grpcnotrace -ldflags "$LD" -o "$TMP/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
+go build "${K8S_BUILD_FLAGS[@]}" -o "$TMP/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
 
 "$TMP/kube-controller-manager" --version | grep -qx "Kubernetes v$K8S"
 echo "kubernetes=v$K8S" > "$TMP/.complete"
