@@ -87,6 +87,18 @@ describe('PrometheusRule (prometheusRule.enabled) tested with promtool', () => {
     }
   });
 
+  it('MilvusIndexVerificationStale counts resync periods of operator.resyncPeriod (any unit the flag takes)', async () => {
+    const threshold = async (resync: string) => {
+      const rendered = objects(await renderChart(helmBin.path, { set: ['prometheusRule.enabled=true', 'prometheusRule.verificationStaleResyncs=2'], extraArgs: ['--set-string', `operator.resyncPeriod=${resync}`] }));
+      const spec = rendered.find((o) => o.kind === 'PrometheusRule')!.spec as { groups: Array<{ rules: AlertRule[] }> };
+      return /> (\d+)$/.exec(spec.groups[0]!.rules.find((r) => r.alert === 'MilvusIndexVerificationStale')!.expr)?.[1];
+    };
+    expect(await threshold('1h')).toBe('7200');
+    expect(await threshold('90s')).toBe('180');
+    expect(await threshold('1.5m')).toBe('180');
+    expect(await threshold('45')).toBe('90');
+  });
+
   it('promtool check rules accepts them', async () => {
     const res = await run(promtool.path, ['check', 'rules', join(dir, 'rules.yaml')]);
     expect(res.code, res.stdout + res.stderr).toBe(0);
