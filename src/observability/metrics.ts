@@ -7,7 +7,7 @@ import type { ControllerMetrics } from '../controller/runner.js';
 import type { WorkqueueMetrics } from '../controller/workqueue.js';
 import type { KubeRequestMetrics } from '../kube/request-metrics.js';
 import { VERSION } from '../version.js';
-import { conditionSeries, type ConditionedStore } from './condition-metrics.js';
+import { conditionSeries, SnapshotGauge, type ConditionedStore } from './condition-metrics.js';
 
 const CONTROLLER = 'milvusindex';
 
@@ -43,16 +43,14 @@ export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics, Kube
   readonly isLeader = new Gauge({ name: 'leader_election_master_status', help: '1 when this replica is the leader', labelNames: ['name'], registers: [this.registry] });
   readonly restClientRequests = new Counter({ name: 'rest_client_requests_total', help: 'Number of HTTP requests to the Kubernetes API server, partitioned by status code (<error> when no response came), method, and host', labelNames: ['code', 'method', 'host'], registers: [this.registry] });
   readonly buildInfo = new Gauge({ name: 'milvus_index_operator_build_info', help: 'Always 1; the labels say which operator version runs on which Node.js', labelNames: ['version', 'node_version'], registers: [this.registry] });
-  readonly indexConditions = new Gauge({
-    name: 'milvusindex_status_condition', help: 'Status of each condition of each MilvusIndex: 1 for the current status (True, False or Unknown), 0 for the others',
-    labelNames: ['namespace', 'name', 'type', 'status'], registers: [this.registry],
-    collect: () => this.collectIndexConditions(),
-  });
-  readonly connectionConditions = new Gauge({
-    name: 'milvusconnection_status_condition', help: 'Status of each condition of each MilvusConnection and ClusterMilvusConnection (namespace empty): 1 for the current status, 0 for the others',
-    labelNames: ['kind', 'namespace', 'name', 'type', 'status'], registers: [this.registry],
-    collect: () => this.collectConnectionConditions(),
-  });
+  readonly indexConditions = new SnapshotGauge(
+    { name: 'milvusindex_status_condition', help: 'Status of each condition of each MilvusIndex: 1 for the current status (True, False or Unknown), 0 for the others', labelNames: ['namespace', 'name', 'type', 'status'] as const, registers: [this.registry] },
+    () => (this.indexStore?.list() ?? []).flatMap((obj) => conditionSeries(obj).map(({ value, ...labels }) => ({ labels, value }))),
+  );
+  readonly connectionConditions = new SnapshotGauge(
+    { name: 'milvusconnection_status_condition', help: 'Status of each condition of each MilvusConnection and ClusterMilvusConnection (namespace empty): 1 for the current status, 0 for the others', labelNames: ['kind', 'namespace', 'name', 'type', 'status'] as const, registers: [this.registry] },
+    () => [...this.connectionStores].flatMap(([kind, store]) => store.list().flatMap((obj) => conditionSeries(obj).map(({ value, ...labels }) => ({ labels: { kind, ...labels }, value })))),
+  );
 
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
@@ -67,22 +65,6 @@ export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics, Kube
     this.indexStore = stores.indexes;
     this.connectionStores.clear();
     for (const [kind, store] of Object.entries(stores.connections) as Array<[ConnectionKindLabel, ConditionedStore]>) this.connectionStores.set(kind, store);
-  }
-
-  private collectIndexConditions(): void {
-    this.indexConditions.reset();
-    for (const obj of this.indexStore?.list() ?? []) {
-      for (const { value, ...labels } of conditionSeries(obj)) this.indexConditions.set(labels, value);
-    }
-  }
-
-  private collectConnectionConditions(): void {
-    this.connectionConditions.reset();
-    for (const [kind, store] of this.connectionStores) {
-      for (const obj of store.list()) {
-        for (const { value, ...labels } of conditionSeries(obj)) this.connectionConditions.set({ kind, ...labels }, value);
-      }
-    }
   }
 
   kubeRequest(method: string, host: string, code: string): void {

@@ -204,7 +204,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
     it('optional ServiceMonitor and NetworkPolicy', async () => {
       const objs = objects(await renderChart(helmBin.path, { set: ['metrics.serviceMonitor.enabled=true', 'networkPolicy.enabled=true'] }));
       const sm = one(objs, 'ServiceMonitor');
-      expect(sm.spec).toMatchObject({ endpoints: [{ port: 'metrics', path: '/metrics' }] });
+      expect(sm.spec).toMatchObject({ endpoints: [{ port: 'metrics', path: '/metrics', honorLabels: true }] });
       const np = one(objs, 'NetworkPolicy');
       expect(np.spec).toMatchObject({ policyTypes: ['Ingress'] });
     });
