@@ -91,6 +91,12 @@ lint-dockerfile:
 	@hadolint=$$(bash test/support/install-hadolint.sh | tail -n 1)/hadolint; \
 	$$hadolint --failure-threshold style Dockerfile && echo "Dockerfile: hadolint $$($$hadolint --version | grep -o '[0-9.]*$$'): no findings"
 
+## set-version: VERSION=X.Y.Z[-pre] into package.json (+ lock), Chart.yaml (version, appVersion, Artifact Hub image and
+## prerelease) and deploy/manifests/; then date the CHANGELOG.md section (README: "Releases and versioning")
+.PHONY: set-version
+set-version: node_modules
+	$(NPM_EXEC) tsx scripts/set-version.ts "$(VERSION)"
+
 ## lint-workflows: actionlint over .github/workflows (built from the Go module proxy by test/support/build-actionlint.sh,
 ## cached; MIO_ACTIONLINT points at an existing binary). actionlint checks run: scripts with shellcheck only when
 ## shellcheck is on PATH (Debian: apt-get install shellcheck; GitHub's runners have it): the last line says which.

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { changelogSection, readReleaseFiles, releaseFindings, type ReleaseContext, type ReleaseFiles } from '../../scripts/release-metadata.js';
+import { chartWithVersion } from '../../scripts/set-version.js';
 import { readPackageVersion, VERSION } from '../../src/version.js';
 
 const repo = readReleaseFiles();
@@ -92,5 +93,16 @@ describe('drift is found', () => {
   it('a release-ready repository with the matching tag and owner has no finding', () => {
     const owner = /ghcr\.io\/([^/]+)\//.exec(repo.valuesYaml)![1]!;
     expect(releaseFindings(releasable(repo), { tag: `v${version}`, owner })).toEqual([]);
+  });
+});
+
+describe('make set-version (chartWithVersion)', () => {
+  it.each(['7.7.7', '7.8.0-rc.1'])('leaves only CHANGELOG.md to write for %s', (next) => {
+    const bumped: ReleaseFiles = {
+      ...repo,
+      packageJson: repo.packageJson.replace(`"version": "${version}"`, `"version": "${next}"`),
+      chartYaml: chartWithVersion(repo.chartYaml, next),
+    };
+    expect(releaseFindings(bumped)).toEqual([`CHANGELOG.md has no "## [${next}]" section`]);
   });
 });
