@@ -97,7 +97,7 @@ export type ClusterMilvusConnectionSpec = Static<typeof ClusterMilvusConnectionS
 
 export const ConnectionStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The .metadata.generation this status describes; status is current when it equals .metadata.generation.' })),
     conditions: Type.Optional(ConditionListSchema),
     serverVersion: Type.Optional(Type.String({ description: 'Version the server reported.' })),
     usedBy: Type.Optional(Type.Integer({ minimum: 0, description: 'Number of MilvusIndexes using this connection.' })),
