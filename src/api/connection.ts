@@ -107,7 +107,11 @@ export const ConnectionStatusSchema = Type.Object(
 );
 export type ConnectionStatus = Static<typeof ConnectionStatusSchema>;
 
-export type ConnectionReadyReason = 'Connected' | 'Unreachable' | 'AuthenticationFailed' | 'SecretNotFound' | 'InvalidSpec';
+/**
+ * Reasons of a connection's Ready condition. SecretNotFound / SecretUnreadable: Reconciling (the Secret
+ * may still be on its way); SecretKeyMissing: the Secret exists without the key the spec needs (Stalled).
+ */
+export type ConnectionReadyReason = 'Connected' | 'Unreachable' | 'AuthenticationFailed' | 'SecretNotFound' | 'SecretUnreadable' | 'SecretKeyMissing' | 'InvalidSpec';
 
 export interface MilvusConnection {
   apiVersion: string;
