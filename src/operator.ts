@@ -48,6 +48,8 @@ export interface OperatorDeps {
 }
 
 type ConnectionKind = 'MilvusConnection' | 'ClusterMilvusConnection';
+/** Repeats within 10 min extend one Event's series; each series is written at most every 30 s. */
+const EVENT_SERIES = { windowMs: 10 * 60_000, minPatchIntervalMs: 30_000, maxEntries: 10_000 } as const;
 const SOURCE = { indexes: 'milvusindexes', MilvusConnection: 'milvusconnections', ClusterMilvusConnection: 'clustermilvusconnections', secrets: 'secrets' } as const;
 
 /** The default connection from flags/environment, or undefined without --milvus-uri. */
@@ -134,8 +136,10 @@ export class Operator {
     });
     const claims = new ClaimIndex(indexes, resolver);
     const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
-    const recorder = new KubeEventRecorder(kc, metrics, { dedupeWindowMs: 10 * 60_000, now: Date.now, onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event') });
-    const events: EventRecorder = throttled(recorder, bucket, ['emit']);
+    const events: EventRecorder = new KubeEventRecorder(kc, metrics, {
+      ...EVENT_SERIES, clock: systemClock, beforeWrite: () => bucket.take(),
+      onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event'),
+    });
     const indexController = this.indexController(indexes, claims, resolver, bucket, events);
     const connectionControllers = new Map<ConnectionKind, Controller<AnyConnection>>();
     const watches = wireWatches({

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONNECTION_FINALIZER } from '../../src/api/connection.js';
 import { issueServerCertificate } from '../support/certs.js';
 import { startAuthProxy, type AuthProxy } from '../support/grpc-auth-proxy.js';
+import { eventOccurrences } from '../support/events.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
 import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
@@ -61,7 +62,7 @@ describe(`restarts change nothing ${SERVERS}`, () => {
       [`cmc/${clusterConnection}`]: cluster.metadata.resourceVersion,
     };
   };
-  const eventCount = async () => (await core.listNamespacedEvent({ namespace: ns })).items.length;
+  const eventCount = () => eventOccurrences(kc, ns);
 
   const spec = (collectionName: string, connectionRef?: { kind: 'MilvusConnection' | 'ClusterMilvusConnection'; name: string }) => ({
     ...(connectionRef ? { connectionRef } : {}), collectionName, fieldName: 'vec', indexType: 'FLAT', metricType: 'L2', allowCollectionRelease: true,

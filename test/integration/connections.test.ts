@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONNECTION_FINALIZER } from '../../src/api/connection.js';
 import { issueServerCertificate } from '../support/certs.js';
 import { startAuthProxy, type AuthProxy } from '../support/grpc-auth-proxy.js';
+import { listEvents } from '../support/events.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
 import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
@@ -239,8 +240,8 @@ describe(`Milvus connections ${SERVERS}`, () => {
     const secrets = [TOKEN_1, TOKEN_2, PASSWORD, Buffer.from(TOKEN_1).toString('base64'), Buffer.from(TOKEN_2).toString('base64'), Buffer.from(`${USER}:${PASSWORD}`).toString('base64')];
     const logText = op.logs.join('\n');
     expect(op.logs.length).toBeGreaterThan(10);
-    const events = await core.listNamespacedEvent({ namespace: ns });
-    const eventText = JSON.stringify(events.items.map((e) => [e.reason, e.message]));
+    const events = await listEvents(kc, ns);
+    const eventText = JSON.stringify(events.map((e) => [e.reason, e.note]));
     const statuses = JSON.stringify([
       await objects.listNamespacedCustomObject({ ...GROUP, plural: 'milvusindexes', namespace: ns }),
       await objects.listNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns }),
