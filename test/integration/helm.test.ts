@@ -47,7 +47,6 @@ const OWN = (resources: string[]): Rule[] => [
   { apiGroups: ['index.milvus.io'], resources: resources.map((r) => `${r}/status`), verbs: ['get', 'patch', 'update'] },
 ];
 const EVENTS: Rule[] = [
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 const LEASES: Rule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
@@ -324,7 +323,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
             ['list', 'milvusindexes.index.milvus.io', '--all-namespaces'],
             ['patch', 'milvusindexes.index.milvus.io', '--subresource=status', '-n', other],
             ['get', 'secrets', '-n', other],
-            ['create', 'events', '-n', other],
+            ['create', 'events.events.k8s.io', '-n', other],
           );
         }
         const answers = await Promise.all([...allowed, ...denied].map(async (a) => [a.join(' '), await canI(a)] as const));
