@@ -10,6 +10,7 @@ import { Controller } from './controller/runner.js';
 import { needsReconcile } from './controller/triggers.js';
 import { WorkQueue } from './controller/workqueue.js';
 import { describeKubeError } from './kube/errors.js';
+import type { SeriesOptions } from './kube/event-series.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
 import { KubeMilvusIndexWriter } from './kube/milvusindex-writer.js';
 import { CustomObjectWriter } from './kube/object-writer.js';
@@ -45,6 +46,8 @@ export interface OperatorDeps {
   identity?: string;
   /** Told of every Milvus write (tests, benchmarks). */
   milvusWrites?: MilvusWriteObserver;
+  /** Event series timing; default EVENT_SERIES (tests shorten the interval). */
+  eventSeries?: Partial<SeriesOptions>;
 }
 
 type ConnectionKind = 'MilvusConnection' | 'ClusterMilvusConnection';
@@ -137,7 +140,7 @@ export class Operator {
     const claims = new ClaimIndex(indexes, resolver);
     const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
     const events: EventRecorder = new KubeEventRecorder(kc, metrics, {
-      ...EVENT_SERIES, clock: systemClock, beforeWrite: () => bucket.take(),
+      ...EVENT_SERIES, ...this.deps.eventSeries, clock: systemClock, beforeWrite: () => bucket.take(),
       onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event'),
     });
     const indexController = this.indexController(indexes, claims, resolver, bucket, events);

@@ -9,7 +9,7 @@ import { systemClock } from '../../src/controller/clock.js';
 import { KubeEventRecorder, REPORTING_CONTROLLER, type EventTarget } from '../../src/kube/events.js';
 import { listEvents, type RecordedEvent } from '../support/events.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
-import { MilvusIndexes } from '../support/operator.js';
+import { MilvusIndexes, kubeWrites, startTestOperator } from '../support/operator.js';
 import { run, waitFor } from '../support/proc.js';
 
 const SERVERS = '[kube-apiserver]';
@@ -75,5 +75,25 @@ describe(`events.k8s.io/v1 Events with series ${SERVERS}`, () => {
     const res = await run(join(inject('kubeBinDir'), 'kubectl'), ['get', 'events', '-n', ns, '-o', 'name'], { env: { ...process.env, KUBECONFIG: inject('kubeconfigPath') } });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain(`event/${series!.name}`);
+  });
+
+  it(`the operator: a Warning repeated on every retry is one Event whose series counts the repeats ${SERVERS}`, async () => {
+    const opNs = await createTestNamespace(kc, 'events-op');
+    const op = await startTestOperator(kc, opNs, [], {}, { eventSeries: { minPatchIntervalMs: INTERVAL_MS } });
+    try {
+      const mis = new MilvusIndexes(kc, opNs);
+      // The connection does not exist: Ready=False/ConnectionNotReady, retried with capped backoff, a Warning each time.
+      await mis.create({ name: 'no-connection', spec: { connectionRef: { kind: 'MilvusConnection', name: 'absent' }, collectionName: 'c', fieldName: 'vec', indexType: 'FLAT', metricType: 'L2' } });
+      await mis.waitForReady('no-connection', 'False', 'ConnectionNotReady');
+      const warnings = async () => (await listEvents(kc, opNs, 'no-connection')).filter((e) => e.reason === 'ConnectionNotReady');
+      await waitFor('a ConnectionNotReady Event with series.count >= 2', async () => ((await warnings())[0]?.count ?? 0) >= 2, { timeoutMs: 30_000 });
+      const events = await warnings();
+      expect(events, 'one Event for every repeat').toHaveLength(1);
+      expect(events[0]).toMatchObject({ type: 'Warning', reportingController: REPORTING_CONTROLLER, regarding: { kind: 'MilvusIndex', name: 'no-connection' } });
+      expect(events[0]!.series!.count).toBeGreaterThanOrEqual(2);
+      expect(await kubeWrites(op.metrics, 'event'), 'event writes: fewer than the occurrences').toBeLessThan(events[0]!.series!.count + 1);
+    } finally {
+      await op.stop();
+    }
   });
 });

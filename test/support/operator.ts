@@ -5,7 +5,7 @@ import { GROUP, MILVUS_INDEX, VERSION, type MilvusIndex } from '../../src/api/mi
 import { parseConfig, type OperatorConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { OperatorMetrics } from '../../src/observability/metrics.js';
-import { Operator } from '../../src/operator.js';
+import { Operator, type OperatorDeps } from '../../src/operator.js';
 import type { MilvusWrite, MilvusWriteObserver } from '../../src/reconcile/write-observer.js';
 import { listEvents } from './events.js';
 
@@ -40,7 +40,7 @@ export interface TestOperator {
 }
 
 /** Starts an operator watching `namespace`; `flags` are CLI flags, `env` its environment. */
-export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}): Promise<TestOperator> {
+export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}, deps: Pick<OperatorDeps, 'eventSeries'> = {}): Promise<TestOperator> {
   const parsed = parseConfig(
     ['--namespace', namespace, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug', '--shutdown-timeout', '10s', ...flags],
     env,
@@ -51,7 +51,7 @@ export async function startTestOperator(kc: KubeConfig, namespace: string, flags
   const log = createLogger('debug', sink);
   const metrics = new OperatorMetrics({ processMetrics: false });
   const milvusWrites = new MilvusWriteRecorder();
-  const operator = new Operator(parsed.config, { kc, log, metrics, milvusWrites });
+  const operator = new Operator(parsed.config, { kc, log, metrics, milvusWrites, ...deps });
   await operator.start();
   return { operator, metrics, config: parsed.config, milvusWrites, logs, stop: () => operator.stop() };
 }
