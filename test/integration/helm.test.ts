@@ -49,7 +49,6 @@ const OWN = (resources: string[]): Rule[] => [
   { apiGroups: ['index.milvus.io'], resources: resources.map((r) => `${r}/status`), verbs: ['get', 'patch', 'update'] },
 ];
 const EVENTS: Rule[] = [
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 const LEASES: Rule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
@@ -321,9 +320,8 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
           ['watch', 'clustermilvusconnections.index.milvus.io'],
           ['patch', 'clustermilvusconnections.index.milvus.io'],
           ['patch', 'clustermilvusconnections.index.milvus.io', '--subresource=status'],
-          ['create', 'events', ...w],
-          ['patch', 'events', ...w],
           ['create', 'events.events.k8s.io', ...w],
+          ['patch', 'events.events.k8s.io', ...w],
           ['get', 'secrets', ...w],
           ['create', 'leases.coordination.k8s.io', '-n', ns],
           ['get', 'leases.coordination.k8s.io', '-n', ns],
@@ -341,6 +339,9 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
           ['create', 'configmaps', ...w],
           ['get', 'configmaps', ...w],
           ['delete', 'events', ...w],
+          ['create', 'events', ...w],
+          ['patch', 'events', ...w],
+          ['delete', 'events.events.k8s.io', ...w],
           ['create', 'leases.coordination.k8s.io', '-n', other],
           ['delete', 'leases.coordination.k8s.io', '-n', ns],
           ['create', 'secrets', ...w],
@@ -359,7 +360,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
             ['list', 'milvusindexes.index.milvus.io', '--all-namespaces'],
             ['patch', 'milvusindexes.index.milvus.io', '--subresource=status', '-n', other],
             ['get', 'secrets', '-n', other],
-            ['create', 'events', '-n', other],
+            ['create', 'events.events.k8s.io', '-n', other],
           );
         }
         const answers = await Promise.all([...allowed, ...denied].map(async (a) => [a.join(' '), await canI(a)] as const));
