@@ -1,24 +1,23 @@
-import { readFileSync } from 'node:fs';
+// The operator's version has one home, package.json; this module reads it at start-up. It works from the
+// sources (tsx: src/version.ts) and from the build (dist/src/version.js, also in the image, which ships
+// /app/package.json): the first package.json named milvus-index-operator above this module is ours.
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PACKAGE_NAME = 'milvus-index-operator';
 
-/**
- * The nearest package.json named milvus-index-operator above this module: `../package.json` from
- * src/ (tsx), `../../package.json` from dist/src/ (the build and the image).
- */
-function readPackageVersion(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+/** The version in the nearest package.json named milvus-index-operator at or above `dir`. */
+export function readPackageVersion(dir: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    const file = join(at, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
       if (pkg.name === PACKAGE_NAME && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // no (readable) package.json here: look further up
     }
-    if (dirname(dir) === dir) throw new Error(`cannot find the package.json of ${PACKAGE_NAME} above ${from}`);
+    if (dirname(at) === at) throw new Error(`no package.json of ${PACKAGE_NAME} at or above ${dir}`);
   }
 }
 
-/** The operator's version: package.json is the one place it is written. */
+/** The operator's version (package.json "version"). */
 export const VERSION: string = readPackageVersion(dirname(fileURLToPath(import.meta.url)));

@@ -2,23 +2,34 @@
 // Operator in-process (stop() is what SIGTERM does; a new Operator is a new process's start-up).
 // "A restart writes nothing": with every resource Ready, a restart changes no resourceVersion (no
 // status, finalizer or metadata write), records no Event and makes no Milvus write — for every kind of
-// connection. And a connection waiting on its in-use finalizer survives a restart until its last user
-// is gone (no "in use" count is ever taken on an unsynced cache).
+// connection, whether the process stops gracefully, is killed with SIGKILL (the built CLI as a child
+// process), or hands leadership over (kill -9 of the leader: the Lease expires; SIGTERM: it is released).
+// And a connection waiting on its in-use finalizer survives a restart, graceful or kill -9, until its last
+// user is gone (no "in use" count is ever taken on an unsynced cache).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONNECTION_FINALIZER } from '../../src/api/connection.js';
 import { issueServerCertificate } from '../support/certs.js';
 import { startAuthProxy, type AuthProxy } from '../support/grpc-auth-proxy.js';
+import { eventOccurrences } from '../support/events.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
 import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
+import { cleanEnv, OperatorProcess } from '../support/operator-process.js';
+import { waitFor } from '../support/proc.js';
 
 const SERVERS = '[kube-apiserver + milvus-lite]';
 const GROUP = { group: 'index.milvus.io', version: 'v1alpha1' };
 const PER_KIND = 4;
 const SERVER_NAME = 'milvus.restart.test.local';
 const TOKEN = 'tok-restart-5d1e9a';
+const LEASE_GAUGE = 'leader_election_master_status{name="milvus-index-operator.index.milvus.io"}';
+
+/** Sum of every sample of `metric` (any labels) in a Prometheus text exposition. */
+function sumOf(exposition: string, metric: string): number {
+  return exposition.split('\n').filter((l) => l.startsWith(`${metric}{`) || l.startsWith(`${metric} `)).reduce((s, l) => s + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
 
 describe(`restarts change nothing ${SERVERS}`, () => {
   let kc: KubeConfig;
@@ -61,7 +72,31 @@ describe(`restarts change nothing ${SERVERS}`, () => {
       [`cmc/${clusterConnection}`]: cluster.metadata.resourceVersion,
     };
   };
-  const eventCount = async () => (await core.listNamespacedEvent({ namespace: ns })).items.length;
+  const eventCount = () => eventOccurrences(kc, ns);
+
+  // The built CLI as child processes (what kill -9 and a leader hand-over need).
+  const procs: OperatorProcess[] = [];
+  const spawn = (name: string, extra: string[] = []) => {
+    const p = new OperatorProcess(name, [
+      '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--resync-period', '10m', '--shutdown-timeout', '10s', ...extra,
+    ], cleanEnv({ KUBECONFIG: inject('kubeconfigPath'), MILVUS_URI: inject('milvusUri') }));
+    procs.push(p);
+    return p;
+  };
+  const spawnCandidate = (name: string) => spawn(name, ['--leader-elect', '--leader-elect-lease-duration', '3s', '--leader-elect-renew-deadline', '2s', '--leader-elect-retry-period', '500ms']);
+  /** `p` has observed every resource in `expected` against Milvus, its queues are empty and no worker is busy. */
+  const processSettled = (p: OperatorProcess, expected: string[]) => waitFor(`${p.name}: every resource re-verified, queues empty`, async () => {
+    const { body } = await p.get('metrics', '/metrics');
+    const verified = expected.every((n) => body.includes(`milvusindex_last_verified_timestamp_seconds{namespace="${ns}",name="${n}"}`));
+    return verified && sumOf(body, 'workqueue_depth') === 0 && sumOf(body, 'controller_runtime_active_workers') === 0;
+  }, { timeoutMs: 60_000, intervalMs: 200, abort: () => (p.exitCode !== undefined ? `${p.name} exited with ${p.exitCode}:\n${p.logTail(20)}` : undefined) });
+  const leads = async (p: OperatorProcess) => p.exitCode === undefined && (await p.metric(LEASE_GAUGE)) === 1;
+  /** The "writes nothing" invariant against a snapshot: no object written, no Event, no Milvus write for a Ready resource by any process. */
+  const expectUnchanged = async (label: string, before: Record<string, string>, eventsBefore: number) => {
+    expect(await versions(), `${label}: no object was written (resourceVersions unchanged)`).toEqual(before);
+    expect(await eventCount(), `${label}: no Event recorded`).toBe(eventsBefore);
+    expect(procs.flatMap((p) => p.milvusWriteLines().filter((l) => l.namespace === ns && names.includes(String(l.name)))), `${label}: no Milvus write for the Ready resources`).toEqual([]);
+  };
 
   const spec = (collectionName: string, connectionRef?: { kind: 'MilvusConnection' | 'ClusterMilvusConnection'; name: string }) => ({
     ...(connectionRef ? { connectionRef } : {}), collectionName, fieldName: 'vec', indexType: 'FLAT', metricType: 'L2', allowCollectionRelease: true,
@@ -102,6 +137,7 @@ describe(`restarts change nothing ${SERVERS}`, () => {
   });
 
   afterAll(async () => {
+    await Promise.all(procs.map((p) => p.stop('SIGKILL', 5000)));
     await op?.stop();
     await objects.deleteClusterCustomObject({ ...GROUP, plural: 'clustermilvusconnections', name: clusterConnection }).catch(() => {});
     await proxy?.close();
@@ -126,33 +162,93 @@ describe(`restarts change nothing ${SERVERS}`, () => {
     for (const n of names) expect(readyOf(await mis.get(n))?.status, `${n} still Ready`).toBe('True');
   });
 
-  it(`a connection waiting on its in-use finalizer survives a restart, then goes once its last MilvusIndex is deleted and dropped ${SERVERS}`, async () => {
+  /**
+   * A connection waiting on its in-use finalizer survives `restartAndSettle` (which must leave a process that has
+   * observed the listed resources), then goes once its last MilvusIndex is deleted and the index dropped.
+   */
+  const doomedConnectionSurvives = async (connection: string, restartAndSettle: (expected: string[]) => Promise<void>) => {
+    const user = `on-${connection}`;
     const c = uniqueCollection('doomed');
     await createCollection(client, c);
-    await objects.createNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns, body: { apiVersion: 'index.milvus.io/v1alpha1', kind: 'MilvusConnection', metadata: { name: 'doomed' }, spec: { uri: inject('milvusUri') } } });
-    await mis.create({ name: 'on-doomed', spec: spec(c, { kind: 'MilvusConnection', name: 'doomed' }) });
-    await mis.waitForReady('on-doomed');
-    const getConnection = () => objects.getNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns, name: 'doomed' }).then((o) => o as { metadata: { finalizers?: string[]; deletionTimestamp?: string } }, () => undefined);
+    await objects.createNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns, body: { apiVersion: 'index.milvus.io/v1alpha1', kind: 'MilvusConnection', metadata: { name: connection }, spec: { uri: inject('milvusUri') } } });
+    await mis.create({ name: user, spec: spec(c, { kind: 'MilvusConnection', name: connection }) });
+    await mis.waitForReady(user);
+    const getConnection = () => objects.getNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns, name: connection }).then((o) => o as { metadata: { finalizers?: string[]; deletionTimestamp?: string } }, () => undefined);
     const waitConnection = async (pred: (o: Awaited<ReturnType<typeof getConnection>>) => boolean, what: string) => {
       const deadline = Date.now() + 30_000;
       for (let o = await getConnection(); !pred(o); o = await getConnection()) {
-        if (Date.now() > deadline) throw new Error(`connection doomed: timed out waiting for ${what}; last ${JSON.stringify(o?.metadata)}`);
+        if (Date.now() > deadline) throw new Error(`connection ${connection}: timed out waiting for ${what}; last ${JSON.stringify(o?.metadata)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     };
     await waitConnection((o) => o?.metadata.finalizers?.includes(CONNECTION_FINALIZER) === true, 'the in-use finalizer');
-    await objects.deleteNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns, name: 'doomed' });
+    await objects.deleteNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns, name: connection });
     await waitConnection((o) => o?.metadata.deletionTimestamp !== undefined, 'deletionTimestamp');
 
-    const o = await restart();
-    await settled(o, [...names, 'on-doomed']);
+    await restartAndSettle([...names, user]);
     const conn = await getConnection();
     expect(conn, 'the connection is still there: its MilvusIndex needs it to drop the index').toBeDefined();
     expect(conn?.metadata.finalizers).toContain(CONNECTION_FINALIZER);
 
-    await mis.delete('on-doomed');
-    await mis.waitForGone('on-doomed');
+    await mis.delete(user);
+    await mis.waitForGone(user);
     expect(await describeIndexes(client, c), 'the index was dropped through the connection').toEqual([]);
     await waitConnection((x) => x === undefined, 'the connection to be gone');
+  };
+
+  it(`a connection waiting on its in-use finalizer survives a restart, then goes once its last MilvusIndex is deleted and dropped ${SERVERS}`, async () => {
+    await doomedConnectionSurvives('doomed', async (expected) => settled(await restart(), expected));
+  });
+
+  it(`kill -9 with everything Ready writes nothing either: two SIGKILLed processes in a row re-verify every kind of index and write nothing, record no Event ${SERVERS}`, async () => {
+    await op?.stop();
+    op = undefined;
+    const before = await versions();
+    const eventsBefore = await eventCount();
+    let current = spawn('plain-1');
+    await processSettled(current, names);
+    for (let round = 2; round <= 3; round++) {
+      await current.stop('SIGKILL');
+      const killed = Date.now();
+      current = spawn(`plain-${round}`);
+      await processSettled(current, names);
+      console.log(`[restart] kill -9: ${names.length} resources (three kinds of connection) re-verified by the next process ${Date.now() - killed} ms after the kill; writes 0 (asserted below)`);
+      await expectUnchanged(`after kill -9 #${round - 1}`, before, eventsBefore);
+    }
+  });
+
+  it(`a connection waiting on its in-use finalizer survives kill -9 too ${SERVERS}`, async () => {
+    await doomedConnectionSurvives('doomed-k9', async (expected) => {
+      await procs.at(-1)!.stop('SIGKILL');
+      await processSettled(spawn(`plain-${procs.length + 1}`), expected);
+    });
+    await procs.at(-1)!.stop('SIGKILL');
+  });
+
+  it(`leader hand-over with everything Ready writes nothing: kill -9 of the leader (its Lease expires), then SIGTERM (released) ${SERVERS}`, async () => {
+    const before = await versions();
+    const eventsBefore = await eventCount();
+    const candidates = [spawnCandidate('leader-a'), spawnCandidate('leader-b')];
+    let leader: OperatorProcess | undefined;
+    await waitFor('one of two candidates leads', async () => (leader = (await Promise.all(candidates.map(async (p) => ((await leads(p)) ? p : undefined)))).find(Boolean)) !== undefined, { timeoutMs: 30_000 });
+    await processSettled(leader!, names);
+    const standby = candidates.find((p) => p !== leader)!;
+    await leader!.stop('SIGKILL');
+    const killed = Date.now();
+    await waitFor(`${standby.name} leads`, () => leads(standby), { timeoutMs: 15_000, intervalMs: 100 });
+    await processSettled(standby, names);
+    console.log(`[restart] leader kill -9: ${standby.name} took over and re-verified ${names.length} resources ${Date.now() - killed} ms after the kill (lease 3 s); writes 0 (asserted below)`);
+    await expectUnchanged('after the leader was killed', before, eventsBefore);
+
+    const successor = spawnCandidate('leader-c');
+    await waitFor('leader-c ready as a standby', async () => (await successor.get('health', '/readyz')).status === 200, { timeoutMs: 30_000 });
+    const termed = Date.now();
+    await standby.stop('SIGTERM', 20_000);
+    expect(standby.exitCode, 'the leader stopped cleanly').toBe(0);
+    await waitFor('leader-c leads', () => leads(successor), { timeoutMs: 15_000, intervalMs: 100 });
+    await processSettled(successor, names);
+    console.log(`[restart] leader SIGTERM: leader-c took over and re-verified ${names.length} resources ${Date.now() - termed} ms after SIGTERM; writes 0 (asserted below)`);
+    await expectUnchanged('after the leader handed over on SIGTERM', before, eventsBefore);
+    for (const n of names) expect(readyOf(await mis.get(n))?.status, `${n} still Ready`).toBe('True');
   });
 });

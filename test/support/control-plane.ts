@@ -33,6 +33,11 @@ export interface ControlPlane {
   kubectl(args: string[], opts?: { input?: string; env?: Record<string, string> }): Promise<KubectlResult>;
   /** SIGTERM both process groups (apiserver first), SIGKILL after a timeout, remove the temp dir. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops kube-apiserver with `signal` (etcd keeps running), starts it again on the same port with the same
+   * serving certificate and flags, and resolves once /readyz answers 200. Resolves with how long it was down.
+   */
+  restartApiserver(signal?: NodeJS.Signals): Promise<{ downMs: number }>;
   /** The admin bearer token (group system:masters). */
   token: string;
   /** PEM of the apiserver's self-signed serving cert + its CA (what the kubeconfig trusts). */
@@ -234,17 +239,21 @@ async function startOnce(bins: ControlPlaneBinaries, opts: ControlPlaneOptions):
     ...(advertise ? [`--advertise-address=${advertise}`] : []),
     ...(opts.extraApiserverArgs ?? []),
   ];
-  const apiserver = spawnManaged('kube-apiserver', bins.kubeApiserver, args, { logPath: logs.apiserver, cwd: dir });
-  procs.push(apiserver);
   const crt = join(certDir, 'apiserver.crt');
   let caPem = '';
+  let apiserver: Managed | undefined;
   const apiserverGone = (): string | undefined =>
-    apiserver.exitCode !== undefined
-      ? `kube-apiserver exited with code ${apiserver.exitCode}`
+    apiserver?.exitCode !== undefined
+      ? `kube-apiserver exited with code ${apiserver?.exitCode}`
       : etcd.exitCode !== undefined
         ? `etcd exited with code ${etcd.exitCode}`
         : undefined;
-  try {
+  /** Spawns kube-apiserver (replacing a stopped one in `procs`) and waits until it serves. */
+  const startApiserver = async (): Promise<void> => {
+    const next = spawnManaged('kube-apiserver', bins.kubeApiserver, args, { logPath: logs.apiserver, cwd: dir });
+    if (apiserver) procs.splice(procs.indexOf(apiserver), 1);
+    procs.push(next);
+    apiserver = next;
     await waitFor(
       'kube-apiserver /readyz',
       async () => {
@@ -254,6 +263,9 @@ async function startOnce(bins: ControlPlaneBinaries, opts: ControlPlaneOptions):
       },
       { timeoutMs: timeout, intervalMs: 200, abort: apiserverGone },
     );
+  };
+  try {
+    await startApiserver();
     await waitFor(
       'namespace default',
       async () => (await httpsGet(`${server}/api/v1/namespaces/default`, caPem, token)).status === 200,
@@ -284,6 +296,12 @@ async function startOnce(bins: ControlPlaneBinaries, opts: ControlPlaneOptions):
         input: kopts.input,
         env: { ...process.env, KUBECONFIG: kubeconfigPath, ...kopts.env },
       });
+    },
+    async restartApiserver(signal = 'SIGTERM') {
+      await apiserver?.stop(signal, stopTimeout);
+      const down = Date.now();
+      await startApiserver();
+      return { downMs: Date.now() - down };
     },
     stop() {
       stopped ??= (async () => {

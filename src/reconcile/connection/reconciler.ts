@@ -9,9 +9,10 @@ import { targetFingerprint } from '../../milvus/pool.js';
 import type { ConnectionTarget, MilvusClientProvider } from '../../milvus/types.js';
 import { displayUri, endpointIdentity } from '../../milvus/uri.js';
 import type { EventRecorder } from '../../kube/events.js';
-import { applySummary, statusEqual, type Summary } from '../conditions.js';
+import { applySummary, statusEqual } from '../conditions.js';
 import type { ConnectionRegistry, ConnectionState } from './registry.js';
 import { connectionKey } from './resolution.js';
+import { connectionSummary } from './summary.js';
 
 /** Finalizer and status writes of one connection kind. */
 export interface ConnectionWriter {
@@ -40,7 +41,14 @@ export interface ConnectionReconcilerDeps {
   events: EventRecorder;
 }
 
-type Credentials = { kind: 'Ok'; target: ConnectionTarget } | { kind: 'Missing'; message: string };
+type Credentials = { kind: 'Ok'; target: ConnectionTarget } | { kind: 'Missing'; reason: 'SecretNotFound' | 'SecretKeyMissing'; message: string };
+
+/** A referenced Secret that does not exist (yet): said so, and that it is waited for. */
+const secretAbsent = (name: string, ns: string, field: string): Credentials => ({
+  kind: 'Missing',
+  reason: 'SecretNotFound',
+  message: `Secret "${name}" in namespace "${ns}" (${field}) does not exist yet; it may still be on its way (external-secrets, sealed-secrets). Retrying with capped backoff; its creation is picked up without a change to this connection.`,
+});
 
 /**
  * Verifies a connection (reads its Secrets with `get`, asks the server its version), keeps the
@@ -118,9 +126,7 @@ export class ConnectionReconciler {
   }
 
   private nextStatus(obj: AnyConnection, state: ConnectionState, users: number): ConnectionStatus {
-    const summary: Summary = state.ready
-      ? { ready: 'True', reason: 'Connected' as Summary['reason'], message: state.message, reconciling: false, stalled: false }
-      : { ready: 'False', reason: state.reason as Summary['reason'], message: state.message, reconciling: state.reason === 'Unreachable', stalled: state.reason !== 'Unreachable' };
+    const summary = connectionSummary(state);
     return {
       observedGeneration: obj.metadata.generation,
       conditions: applySummary(obj.status?.conditions ?? [], summary, obj.metadata.generation, this.deps.now()),
@@ -155,9 +161,9 @@ export class ConnectionReconciler {
     try {
       creds = await this.buildTarget(obj);
     } catch (e) {
-      return fail('SecretNotFound', `cannot read the connection's Secret: ${describeKubeError(e)}`);
+      return fail('SecretUnreadable', `cannot read the connection's Secret: ${describeKubeError(e)}. Retrying with capped backoff.`);
     }
-    if (creds.kind === 'Missing') return fail('SecretNotFound', creds.message);
+    if (creds.kind === 'Missing') return fail(creds.reason, creds.message);
     const target = creds.target;
     try {
       const version = await this.deps.milvus.get(connKey, target).serverVersion();
@@ -182,10 +188,10 @@ export class ConnectionReconciler {
     if (credsRef) {
       const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : credsRef.namespace!;
       const data = await this.deps.secrets.get(ns, credsRef.name);
-      if (!data) return { kind: 'Missing', message: `Secret "${credsRef.name}" in namespace "${ns}" (spec.credentialsSecretRef) does not exist.` };
+      if (!data) return secretAbsent(credsRef.name, ns, 'spec.credentialsSecretRef');
       if (data.token) target.token = data.token;
       else if (data.username && data.password) { target.username = data.username; target.password = data.password; }
-      else return { kind: 'Missing', message: `Secret "${credsRef.name}" in namespace "${ns}" has neither a "token" key nor "username" and "password" keys.` };
+      else return { kind: 'Missing', reason: 'SecretKeyMissing', message: `Secret "${credsRef.name}" in namespace "${ns}" has neither a "token" key nor "username" and "password" keys.` };
     }
     const tls = spec.tls;
     if (tls?.enabled || spec.uri.startsWith('https://')) {
@@ -196,8 +202,8 @@ export class ConnectionReconciler {
         const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : caRef.namespace!;
         const data = await this.deps.secrets.get(ns, caRef.name);
         const key = caRef.key ?? 'ca.crt';
-        if (!data) return { kind: 'Missing', message: `Secret "${caRef.name}" in namespace "${ns}" (spec.tls.caSecretRef) does not exist.` };
-        if (!data[key]) return { kind: 'Missing', message: `Secret "${caRef.name}" in namespace "${ns}" has no key "${key}" with the CA bundle.` };
+        if (!data) return secretAbsent(caRef.name, ns, 'spec.tls.caSecretRef');
+        if (!data[key]) return { kind: 'Missing', reason: 'SecretKeyMissing', message: `Secret "${caRef.name}" in namespace "${ns}" has no key "${key}" with the CA bundle.` };
         target.tls.caPem = data[key];
       }
     }
