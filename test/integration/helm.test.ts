@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { parseConfig } from '../../src/config.js';
 import { VERSION } from '../../src/version.js';
-import { CHART_DIR, CRD_DIR, expectedManifests, helm, MANIFESTS_DIR, renderChart, ROOT } from '../support/chart.js';
+import { CHART_DIR, CRD_DIR, expectedManifests, helm, MANIFESTS_DIR, renderChart } from '../support/chart.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { run } from '../support/proc.js';
 import { resolveHelm, type ResolvedTool } from '../support/tools.js';
@@ -243,6 +243,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
         for (const f of readdirSync(CRD_DIR).filter((n) => n.endsWith('.yaml'))) expect(files).toContain(`milvus-index-operator/crds/${f}`);
         expect(files).toContain('milvus-index-operator/LICENSE');
         expect(files).toContain('milvus-index-operator/values.schema.json');
+        expect(files, 'the dashboard that grafana.dashboards.enabled reads with .Files.Get').toContain('milvus-index-operator/dashboards/milvus-index-operator.json');
       } finally {
         rmSync(out, { recursive: true, force: true });
       }
