@@ -154,6 +154,21 @@ describe('Grafana dashboard (dashboards/milvus-index-operator.json in the chart)
     }
   });
 
+  it('every query is valid PromQL (promtool check rules over them as recording rules)', async () => {
+    const promtool = await resolvePromtool();
+    const dir = mkdtempSync(join(tmpdir(), 'mio-dashboard-'));
+    try {
+      // Grafana's variables as Grafana substitutes them: one job, the controllers' alternation.
+      const rules = exprs.map(({ expr }, i) => ({ record: `dashboard:query_${i}`, expr: expr.replaceAll('$job', 'milvus-index-operator-metrics').replaceAll('$controller', CONTROLLERS.join('|')) }));
+      writeFileSync(join(dir, 'dashboard.rules.yaml'), stringify({ groups: [{ name: 'dashboard', rules }] }));
+      const res = await run(promtool.path, ['check', 'rules', join(dir, 'dashboard.rules.yaml')]);
+      expect(res.code, res.stdout + res.stderr).toBe(0);
+      expect(res.stdout).toContain(`SUCCESS: ${rules.length} rules found`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 1_800_000);
+
   it('scopes every selector to one operator job, and controller metrics to the selected controllers', () => {
     for (const { panel, expr } of exprs) {
       for (const s of selectors(expr)) {
