@@ -136,6 +136,20 @@ export class MilvusIndexes {
   async events(name: string): Promise<{ type: string; reason: string; message: string; count: number }[]> {
     return (await listEvents(this.kc, this.namespace, name)).map((e) => ({ type: e.type, reason: e.reason, message: e.note, count: e.count }));
   }
+
+  /**
+   * The reasons of the resource's Events once every one of `reasons` is among them. Events are recorded after the
+   * status write they accompany, so a test that has just seen the status waits for them instead of reading once.
+   */
+  async waitForEvents(name: string, reasons: string[], timeoutMs = 15_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = (await this.events(name)).map((e) => e.reason);
+      if (reasons.every((r) => seen.includes(r))) return seen;
+      if (Date.now() > deadline) throw new Error(`MilvusIndex ${this.namespace}/${name}: Events ${reasons.filter((r) => !seen.includes(r)).join(', ')} not recorded within ${timeoutMs} ms; recorded: ${seen.join(', ') || 'none'}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 export function readyOf(r: MilvusIndex | undefined): { status: string; reason: string; message: string } | undefined {
