@@ -19,6 +19,8 @@ export type MilvusFailure =
   | 'IndexExists'
   | 'CollectionLoaded'
   | 'InvalidParameter'
+  /** The server cannot index a JSON field at all (Milvus Lite, Milvus before 2.5): no JSON path indexes. */
+  | 'JsonIndexUnsupported'
   | 'AuthFailed'
   | 'RateLimited'
   | 'Unavailable'
@@ -36,6 +38,7 @@ const KIND_OF: Record<MilvusFailure, ErrorKind> = {
   // A release is a policy decision of the caller; until then, retry.
   CollectionLoaded: 'Transient',
   InvalidParameter: 'InvalidSpec',
+  JsonIndexUnsupported: 'Unsupported',
   AuthFailed: 'Transient',
   RateLimited: 'Transient',
   Unavailable: 'Transient',
@@ -120,6 +123,9 @@ const TEXT_RULES: ReadonlyArray<readonly [MilvusFailure, RegExp]> = [
   ['IndexExists', /index already exist|already exists for field|at most one distinct index|multiple indexes on same field|index name is already used/],
   ['CollectionLoaded', /loaded collection|collection is loaded|collection already loaded|release (it|the collection) first|call release/],
   ['IndexNotFound', /index not found|no index (on|to drop)|index\b.*\b(does not exist|doesn't exist|not exist)/],
+  // Milvus 2.3 and Lite: "field type JSON does not support scalar index"; Lite for AUTOINDEX:
+  // "field 'meta' has type JSON; create_index with index_type 'AUTOINDEX' requires a vector field".
+  ['JsonIndexUnsupported', /field type json does not support scalar index|has type json; create_index with index_type '\w+' requires a vector field/],
   ['RateLimited', /rate limit|too many (concurrent )?requests|quota exceeded|memory limit exceeded|disk limit exceeded/],
   [
     'InvalidParameter',
@@ -165,7 +171,7 @@ export function failureOfStatus(status: MilvusStatus): MilvusFailure {
     if (definite) return definite;
     if (INPUT_CODES.has(code)) {
       const t = byText();
-      const overrides: MilvusFailure[] = ['FieldNotFound', 'CollectionNotFound', 'DatabaseNotFound', 'IndexExists', 'CollectionLoaded'];
+      const overrides: MilvusFailure[] = ['FieldNotFound', 'CollectionNotFound', 'DatabaseNotFound', 'IndexExists', 'CollectionLoaded', 'JsonIndexUnsupported'];
       return t && overrides.includes(t) ? t : 'InvalidParameter';
     }
   }

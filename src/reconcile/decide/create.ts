@@ -1,9 +1,10 @@
+import { jsonPathOf } from '../../api/json-path.js';
 import { rfc3339 } from '../../api/time.js';
 import type { PendingOperation, Refusal } from '../../api/milvusindex.js';
 import type { CreateIndexRequest, ObservedIndex } from '../../milvus/types.js';
 import { definitionDiff } from '../compare.js';
 import type { EventSpec, Plan } from '../plan.js';
-import { refusedMessage } from './messages.js';
+import { jsonPathUnsupportedMessage, refusedMessage } from './messages.js';
 import { afterOurCreate, stillHolds, type IndexContext } from './context.js';
 import { indexStatus, OBSERVE_NOW, plan, progressing, stalled, warn } from './status.js';
 
@@ -15,6 +16,11 @@ import { indexStatus, OBSERVE_NOW, plan, progressing, stalled, warn } from './st
 export function decideAbsent(c: IndexContext): Plan {
   const other = c.m.otherIndexesOnField[0];
   if (other) return otherIndexOnField(c, other);
+  const unsupported = c.prev.unsupported;
+  if (unsupported?.what === 'JsonPathIndex' && stillHolds(unsupported, c)) {
+    const message = jsonPathUnsupportedMessage(`create index "${c.obs.indexName}" on ${c.spec.collectionName}.${c.spec.fieldName}`, unsupported.message);
+    return plan({ status: c.status({ summary: stalled('Unsupported', message) }) });
+  }
   const refusal = c.prev.refusal;
   if (refusal?.action === 'CreateIndex' && stillHolds(refusal, c)) {
     const previous = c.pending?.operation === 'Recreate' ? c.pending.previous : undefined;
@@ -33,7 +39,10 @@ function otherIndexOnField(c: IndexContext, other: ObservedIndex): Plan {
     const created = c.pending?.operation === 'Create' ? { pendingOperation: null } : {};
     return plan({ status: c.status({ summary: stalled('Unsupported', message), index: indexStatus(other), unsupported, ...created }), events: [warn('Unsupported', message)] });
   }
-  const message = `Field "${c.spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per field. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`;
+  const path = jsonPathOf(c.spec);
+  const message = path === undefined
+    ? `Field "${c.spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per field. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`
+    : `JSON path ${path} of field "${c.spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per path. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`;
   return plan({ status: c.status({ summary: stalled('Conflict', message), ownership: null }), events: [warn('Conflict', message)], requeue: { kind: 'CappedBackoff' } });
 }
 
