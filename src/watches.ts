@@ -1,3 +1,4 @@
+import { secretRefsOf } from './reconcile/connection/credentials.js';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { AnyConnection } from './api/connection.js';
 import type { MilvusIndex } from './api/milvusindex.js';
@@ -70,8 +71,7 @@ function wakeConnectionsOf(secret: V1Secret, t: WatchTargets): void {
   const name = secret.metadata?.name;
   for (const [kind, source] of Object.entries(t.connections) as Array<[ConnectionKind, WatchedSource<AnyConnection>]>) {
     for (const c of source.list()) {
-      const refs = [c.spec.credentialsSecretRef, c.spec.tls?.caSecretRef] as Array<{ name: string; namespace?: string } | undefined>;
-      const refersTo = refs.some((r) => r && r.name === name && (kind === 'MilvusConnection' ? c.metadata.namespace === ns : r.namespace === ns));
+      const refersTo = secretRefsOf(c).some((r) => r.name === name && (kind === 'MilvusConnection' ? c.metadata.namespace === ns : r.namespace === ns));
       if (refersTo) t.wakeConnection(kind, objectKey(c));
     }
   }

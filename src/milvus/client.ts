@@ -56,7 +56,7 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
 
   constructor(target: ConnectionTarget, options: SdkMilvusIndexApiOptions = {}) {
     this.metrics = options.metrics ?? noopMilvusMetrics;
-    this.secrets = [target.token, target.password, ...userinfoSecrets(target.uri)].filter(nonEmpty);
+    this.secrets = [target.token, target.password, target.tls?.clientKeyPem, ...userinfoSecrets(target.uri)].filter(nonEmpty);
     this.defaultDatabase = target.database || 'default';
     this.timeoutMs = target.timeoutMs >= 1 ? Math.floor(target.timeoutMs) : 15_000;
     const limit = Math.floor(target.maxConcurrentRequests ?? 0);

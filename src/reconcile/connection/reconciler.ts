@@ -11,6 +11,7 @@ import { displayUri, endpointIdentity } from '../../milvus/uri.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { applySummary, statusEqual, type Summary } from '../conditions.js';
 import type { ConnectionRegistry, ConnectionState } from './registry.js';
+import { resolveConnectionTarget, type ResolvedTarget } from './credentials.js';
 import { connectionKey } from './resolution.js';
 
 /** Finalizer and status writes of one connection kind. */
@@ -40,7 +41,6 @@ export interface ConnectionReconcilerDeps {
   events: EventRecorder;
 }
 
-type Credentials = { kind: 'Ok'; target: ConnectionTarget } | { kind: 'Missing'; message: string };
 
 /**
  * Verifies a connection (reads its Secrets with `get`, asks the server its version), keeps the
@@ -151,9 +151,9 @@ export class ConnectionReconciler {
     const lastWorking = previous?.lastWorking;
     const fail = (reason: ConnectionReadyReason, message: string, target?: ConnectionTarget): ConnectionState =>
       ({ ready: false, reason, message, target, lastWorking, serverVersion: undefined });
-    let creds: Credentials;
+    let creds: ResolvedTarget;
     try {
-      creds = await this.buildTarget(obj);
+      creds = await resolveConnectionTarget(obj, this.deps.secrets);
     } catch (e) {
       return fail('SecretNotFound', `cannot read the connection's Secret: ${describeKubeError(e)}`);
     }
@@ -167,41 +167,6 @@ export class ConnectionReconciler {
       if (isAuthFailure(e)) return fail('AuthenticationFailed', `Milvus at ${displayUri(target.uri)} refused the credentials: ${msg}. Fix the Secret; the operator re-reads it on the next reconcile.`, target);
       return fail('Unreachable', `Milvus at ${displayUri(target.uri)} cannot be reached: ${msg}. Retrying with backoff.`, target);
     }
-  }
-
-  private async buildTarget(obj: AnyConnection): Promise<Credentials> {
-    const spec = obj.spec;
-    const ownNamespace = obj.metadata.namespace;
-    const target: ConnectionTarget = {
-      uri: spec.uri,
-      database: spec.database ?? 'default',
-      timeoutMs: (spec.timeoutSeconds ?? 30) * 1000,
-      maxConcurrentRequests: spec.maxConcurrentRequests ?? 8,
-    };
-    const credsRef = spec.credentialsSecretRef as { name: string; namespace?: string } | undefined;
-    if (credsRef) {
-      const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : credsRef.namespace!;
-      const data = await this.deps.secrets.get(ns, credsRef.name);
-      if (!data) return { kind: 'Missing', message: `Secret "${credsRef.name}" in namespace "${ns}" (spec.credentialsSecretRef) does not exist.` };
-      if (data.token) target.token = data.token;
-      else if (data.username && data.password) { target.username = data.username; target.password = data.password; }
-      else return { kind: 'Missing', message: `Secret "${credsRef.name}" in namespace "${ns}" has neither a "token" key nor "username" and "password" keys.` };
-    }
-    const tls = spec.tls;
-    if (tls?.enabled || spec.uri.startsWith('https://')) {
-      target.tls = { enabled: true };
-      if (tls?.serverName) target.tls.serverName = tls.serverName;
-      const caRef = tls?.caSecretRef as { name: string; namespace?: string; key?: string } | undefined;
-      if (caRef) {
-        const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : caRef.namespace!;
-        const data = await this.deps.secrets.get(ns, caRef.name);
-        const key = caRef.key ?? 'ca.crt';
-        if (!data) return { kind: 'Missing', message: `Secret "${caRef.name}" in namespace "${ns}" (spec.tls.caSecretRef) does not exist.` };
-        if (!data[key]) return { kind: 'Missing', message: `Secret "${caRef.name}" in namespace "${ns}" has no key "${key}" with the CA bundle.` };
-        target.tls.caPem = data[key];
-      }
-    }
-    return { kind: 'Ok', target };
   }
 }
 
