@@ -6,6 +6,7 @@ import { describeKubeError, isWriteConflict } from '../../kube/errors.js';
 import type { SecretReader } from '../../kube/secrets.js';
 import { isAuthFailure } from '../../milvus/classify.js';
 import { targetFingerprint } from '../../milvus/pool.js';
+import { tlsFailureHint } from '../../milvus/tls-hint.js';
 import type { ConnectionTarget, MilvusClientProvider } from '../../milvus/types.js';
 import { displayUri, endpointIdentity } from '../../milvus/uri.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -165,7 +166,8 @@ export class ConnectionReconciler {
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (isAuthFailure(e)) return fail('AuthenticationFailed', `Milvus at ${displayUri(target.uri)} refused the credentials: ${msg}. Fix the Secret; the operator re-reads it on the next reconcile.`, target);
-      return fail('Unreachable', `Milvus at ${displayUri(target.uri)} cannot be reached: ${msg}. Retrying with backoff.`, target);
+      const hint = tlsFailureHint(msg, target);
+      return fail('Unreachable', `Milvus at ${displayUri(target.uri)} cannot be reached: ${msg}.${hint ? ` ${hint}` : ''} Retrying with backoff.`, target);
     }
   }
 }
