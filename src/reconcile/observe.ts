@@ -6,6 +6,7 @@ import type { MilvusClientProvider, MilvusIndexApi, ObservedIndex } from '../mil
 import { resolvedDatabase, resolvedIndexName, type ClaimIndex } from './claims.js';
 import type { ConnectionResolution, ConnectionResolver } from './connection/resolution.js';
 import { definitionOf } from './compare.js';
+import { serverlessRefuses } from './serverless.js';
 import type { MilvusObservation, Observation, PeerClaim } from './observation.js';
 
 /** Other resources in the cache claiming the same Milvus index. */
@@ -52,7 +53,9 @@ export async function observe(resource: MilvusIndex, deps: ObserveDeps): Promise
   };
   const deleting = resource.metadata.deletionTimestamp !== undefined;
   const hasFinalizer = (resource.metadata.finalizers ?? []).includes(FINALIZER);
-  if (conn.kind !== 'Ready' || (!deleting && !hasFinalizer) || (deleting && !hasFinalizer)) {
+  // A spec a serverless endpoint cannot build is answered from the uri alone: no Milvus call at all.
+  const refusedUpFront = conn.kind === 'Ready' && !deleting && serverlessRefuses(resource.spec, conn.displayUri);
+  if (conn.kind !== 'Ready' || (!deleting && !hasFinalizer) || (deleting && !hasFinalizer) || refusedUpFront) {
     return { kind: 'Observed', observation: { ...base, milvus: { kind: 'NotObserved' } }, api: undefined };
   }
   const api = deps.milvus.get(conn.key, conn.target);

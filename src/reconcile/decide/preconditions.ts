@@ -1,5 +1,5 @@
 import { formatProblems, validateAgainstField, validateSpec } from '../../api/validation.js';
-import { isZillizServerless } from '../../milvus/uri.js';
+import { serverlessRefuses } from '../serverless.js';
 import type { Observation } from '../observation.js';
 import type { Plan } from '../plan.js';
 import type { Observed, Step } from './context.js';
@@ -36,7 +36,7 @@ function checkSpec(obs: Observation, now: Date): Plan | undefined {
 /** A Zilliz Cloud serverless cluster builds AUTOINDEX only: say so before anything is sent. */
 function checkServerless(obs: Observation, uri: string, now: Date): Plan | undefined {
   const spec = obs.resource.spec;
-  if (spec.indexType === 'AUTOINDEX' || !isZillizServerless(uri)) return undefined;
+  if (!serverlessRefuses(spec, uri)) return undefined;
   const message = `${uri} is a Zilliz Cloud serverless cluster, which builds AUTOINDEX only; indexType ${spec.indexType} would be refused. Set spec.indexType: AUTOINDEX (keep metricType for a vector field, remove build params) in a new resource, or use a dedicated cluster. Nothing was sent to Milvus.`;
   return plan({ status: nextStatus(obs, { summary: stalled('Unsupported', message) }, now), events: [warn('Unsupported', message)] });
 }
