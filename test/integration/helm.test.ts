@@ -205,11 +205,11 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       const token = await render('s3cr3t');
       const secret = one(token, 'Secret', 'milvus-index-operator-default-connection');
       expect(secret.data).toEqual({ token: Buffer.from('s3cr3t').toString('base64') });
-      const tdep = one(token, 'Deployment') as { spec: { template: { spec: { volumes: unknown[] }; metadata: { annotations: Record<string, string> } } } };
+      const tdep = one(token, 'Deployment') as unknown as { spec: { template: { spec: { volumes: unknown[] }; metadata: { annotations: Record<string, string> } } } };
       expect(tdep.spec.template.spec.volumes).toContainEqual({ name: 'default-connection', secret: { secretName: 'milvus-index-operator-default-connection', defaultMode: 0o440, optional: true, items: [{ key: 'token', path: 'token' }] } });
       const checksum = tdep.spec.template.metadata.annotations['checksum/secret'];
       expect(checksum).toMatch(/^[0-9a-f]{64}$/);
-      const rotated = one(await render('s3cr3t-2'), 'Deployment') as typeof tdep;
+      const rotated = one(await render('s3cr3t-2'), 'Deployment') as unknown as typeof tdep;
       expect(rotated.spec.template.metadata.annotations['checksum/secret'], 'a new chart-managed token rolls the pods').not.toBe(checksum);
       expect(JSON.stringify(one(token, 'Deployment'))).not.toContain('s3cr3t');
     });
