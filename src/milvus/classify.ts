@@ -123,9 +123,10 @@ const TEXT_RULES: ReadonlyArray<readonly [MilvusFailure, RegExp]> = [
   ['IndexExists', /index already exist|already exists for field|at most one distinct index|multiple indexes on same field|index name is already used/],
   ['CollectionLoaded', /loaded collection|collection is loaded|collection already loaded|release (it|the collection) first|call release/],
   ['IndexNotFound', /index not found|no index (on|to drop)|index\b.*\b(does not exist|doesn't exist|not exist)/],
-  // Milvus 2.3 and Lite: "field type JSON does not support scalar index"; Lite for AUTOINDEX:
-  // "field 'meta' has type JSON; create_index with index_type 'AUTOINDEX' requires a vector field".
-  ['JsonIndexUnsupported', /field type json does not support scalar index|has type json; create_index with index_type '\w+' requires a vector field/],
+  // Lite 3.2: "field type JSON does not support scalar index", and for AUTOINDEX "field 'meta' has type
+  // JSON; create_index with index_type 'AUTOINDEX' requires a vector field"; Milvus 2.3.5 (1100): "create
+  // index on JSON field is not supported: invalid parameter[...]".
+  ['JsonIndexUnsupported', /field type json does not support scalar index|has type json; create_index with index_type '\w+' requires a vector field|create index on json field is not supported/],
   ['RateLimited', /rate limit|too many (concurrent )?requests|quota exceeded|memory limit exceeded|disk limit exceeded/],
   [
     'InvalidParameter',

@@ -91,7 +91,7 @@ describe('classifyStatus', () => {
     { name: '[milvus-lite] 6 missing metric_type', given: s(6, 6, "create_index missing required 'metric_type' parameter"), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus-lite] 6 JSON field scalar index', given: s(6, 6, 'field type JSON does not support scalar index'), want: { kind: 'Unsupported', failure: 'JsonIndexUnsupported' } },
     { name: '[milvus-lite] 6 AUTOINDEX on a JSON field', given: s(6, 6, "field 'meta' has type JSON; create_index with index_type 'AUTOINDEX' requires a vector field"), want: { kind: 'Unsupported', failure: 'JsonIndexUnsupported' } },
-    { name: '[milvus 2.3] 1100 JSON field scalar index', given: s('IllegalArgument', 1100, 'field type JSON does not support scalar index: invalid parameter'), want: { kind: 'Unsupported', failure: 'JsonIndexUnsupported' } },
+    { name: '[milvus 2.3.5] 1100 index on a JSON field', given: s('IllegalArgument', 1100, 'create index on JSON field is not supported: invalid parameter[expected=supported field][actual=create index on JSON field]'), want: { kind: 'Unsupported', failure: 'JsonIndexUnsupported' } },
     { name: '[milvus-lite] 35 index already exists', given: s('CreateRoleFailure', 35, "index already exists for field 'vec'; call drop_index first"), want: { kind: 'Transient', failure: 'IndexExists' } },
     { name: '[milvus-lite] 6 drop on loaded collection', given: s(6, 6, 'index cannot be dropped on loaded collection; call release() first'), want: { kind: 'Transient', failure: 'CollectionLoaded' } },
     { name: '[milvus-lite] 700 no index on collection', given: s('IllegalRowRecord', 700, "no index on collection 'books'"), want: { kind: 'DependencyMissing', failure: 'IndexNotFound' } },
