@@ -31,7 +31,8 @@ ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps
 WORKDIR /app
 # Owned by root and not writable by the runtime user.
-COPY package.json ./
+# package.json: the operator reads its version from it (src/version.ts).
+COPY package.json LICENSE ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
 COPY crds ./crds

@@ -25,9 +25,9 @@ demo: build prebuild
 	$(NPM_EXEC) tsx scripts/demo.ts
 
 ## test: everything `.ci/run` runs (unit + integration against real servers + the fault tier + the lifecycle
-## against the real Milvus 2.3 standalone + the kind e2e, which skips with the reason printed where no Docker
+## against the real Milvus 2.3 standalone + actionlint over .github/workflows + the kind e2e, which skips with the reason printed where no Docker
 ## engine is reachable)
-test: build prebuild test-e2e test-unit test-integration test-faults test-milvus-standalone
+test: build prebuild lint-workflows test-e2e test-unit test-integration test-faults test-milvus-standalone
 
 ## prebuild: build/cache kube-apiserver, etcd, kubectl (Go module proxy) and the Milvus Lite venv (PyPI)
 prebuild:
@@ -77,7 +77,7 @@ test-milvus-standalone: node_modules prebuild
 	rm -f $$status; exit $$rc
 
 ## manifests: regenerate deploy/manifests/ from the Helm chart (helm template, default values); a test fails on drift
-.PHONY: manifests helm-lint lint-dockerfile test-e2e
+.PHONY: manifests helm-lint lint-dockerfile lint-workflows test-e2e
 manifests: node_modules
 	$(NPM_EXEC) tsx scripts/gen-manifests.ts
 
@@ -90,6 +90,21 @@ helm-lint:
 lint-dockerfile:
 	@hadolint=$$(bash test/support/install-hadolint.sh | tail -n 1)/hadolint; \
 	$$hadolint --failure-threshold style Dockerfile && echo "Dockerfile: hadolint $$($$hadolint --version | grep -o '[0-9.]*$$'): no findings"
+
+## set-version: VERSION=X.Y.Z[-pre] into package.json (+ lock), Chart.yaml (version, appVersion, Artifact Hub image and
+## prerelease) and deploy/manifests/; then date the CHANGELOG.md section (README: "Releases and versioning")
+.PHONY: set-version
+set-version: node_modules
+	$(NPM_EXEC) tsx scripts/set-version.ts "$(VERSION)"
+
+## lint-workflows: actionlint over .github/workflows (built from the Go module proxy by test/support/build-actionlint.sh,
+## cached; MIO_ACTIONLINT points at an existing binary). actionlint checks run: scripts with shellcheck only when
+## shellcheck is on PATH (Debian: apt-get install shellcheck; GitHub's runners have it): the last line says which.
+lint-workflows:
+	@actionlint=$${MIO_ACTIONLINT:-$$(bash test/support/build-actionlint.sh | tail -n 1)/actionlint}; \
+	if command -v shellcheck >/dev/null; then sc="run: scripts checked with shellcheck $$(shellcheck --version | sed -n 's/^version: //p')"; \
+	else sc="run: scripts NOT checked: no shellcheck on PATH"; fi; \
+	$$actionlint -pyflakes= && echo "workflows: actionlint $$($$actionlint -version | head -n 1): no findings in $$(ls .github/workflows | tr '\n' ' ')($$sc)"
 
 ## test-e2e: kind cluster + the image + the Helm chart + an in-cluster Milvus; skips, printing why, where no Docker
 ## engine is reachable (MIO_E2E_REQUIRE_DOCKER=1 makes that a failure, MIO_E2E=0 skips on purpose)

@@ -5,10 +5,11 @@
 //      for the chart and image tests (test/support/tools.ts; MIO_HELM / MIO_HADOLINT point at existing binaries)
 //   4. toxiproxy-server (test/support/build-toxiproxy.sh) and kube-controller-manager
 //      (test/support/build-controller-manager.sh) for the fault tier
+//   5. actionlint (test/support/build-actionlint.sh) for `make lint-workflows`
 import { resolveBinaries, resolveControllerManager } from '../test/support/binaries.js';
 import { apiserverVersion, etcdVersion } from '../test/support/control-plane.js';
 import { ensureMilvusLite } from '../test/support/milvus-lite.js';
-import { resolveHadolint, resolveHelm, resolveToxiproxy } from '../test/support/tools.js';
+import { resolveActionlint, resolveHadolint, resolveHelm, resolveToxiproxy } from '../test/support/tools.js';
 
 async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -34,6 +35,8 @@ try {
   console.log(`[prebuild]   toxiproxy-server v${toxiproxy.version} from ${toxiproxy.source}: ${toxiproxy.path}`);
   const kcm = await phase('kube-controller-manager', () => resolveControllerManager());
   console.log(`[prebuild]   kube-controller-manager: ${kcm}`);
+  const actionlint = await phase('actionlint', () => resolveActionlint());
+  console.log(`[prebuild]   actionlint v${actionlint.version} from ${actionlint.source}: ${actionlint.path}`);
 } catch (err) {
   console.error(`[prebuild] failed: ${(err as Error).message}`);
   process.exitCode = 1;

@@ -6,6 +6,7 @@ import { describeKubeError } from './kube/errors.js';
 import { createLogger, type ProcessLogger as Logger } from './observability/logger.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
+import { VERSION } from './version.js';
 
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -51,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (parsed.kind === 'help') { process.stdout.write(`${parsed.text}\n`); return 0; }
-  if (parsed.kind === 'version') { process.stdout.write('milvus-index-operator 0.1.0\n'); return 0; }
+  if (parsed.kind === 'version') { process.stdout.write(`milvus-index-operator ${VERSION}\n`); return 0; }
   const config = parsed.config;
   if (config.kubeconfig) process.env.KUBECONFIG = config.kubeconfig;
   const log = createLogger(config.logLevel);
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  log.info({ config: redactedConfig(config) }, 'starting');
+  log.info({ version: VERSION, config: redactedConfig(config) }, 'starting');
   const operator = new Operator(config, {
     kc, log, metrics: new OperatorMetrics(),
     // --leader-elect: losing the Lease ends the process (non-zero) so the Pod restarts, as controller-runtime does.

@@ -10,6 +10,7 @@ import { Controller } from './controller/runner.js';
 import { needsReconcile } from './controller/triggers.js';
 import { WorkQueue } from './controller/workqueue.js';
 import { describeKubeError } from './kube/errors.js';
+import type { SeriesOptions } from './kube/event-series.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
 import { KubeMilvusIndexWriter } from './kube/milvusindex-writer.js';
 import { CustomObjectWriter } from './kube/object-writer.js';
@@ -46,9 +47,13 @@ export interface OperatorDeps {
   identity?: string;
   /** Told of every Milvus write (tests, benchmarks). */
   milvusWrites?: MilvusWriteObserver;
+  /** Event series timing; default EVENT_SERIES (tests shorten the interval). */
+  eventSeries?: Partial<SeriesOptions>;
 }
 
 type ConnectionKind = 'MilvusConnection' | 'ClusterMilvusConnection';
+/** Repeats within 10 min extend one Event's series; each series is written at most every 30 s. */
+const EVENT_SERIES = { windowMs: 10 * 60_000, minPatchIntervalMs: 30_000, maxEntries: 10_000 } as const;
 const SOURCE = { indexes: 'milvusindexes', MilvusConnection: 'milvusconnections', ClusterMilvusConnection: 'clustermilvusconnections', secrets: 'secrets' } as const;
 
 /** The default connection from flags/environment, or undefined without --milvus-uri. */
@@ -140,8 +145,10 @@ export class Operator {
     });
     const claims = new ClaimIndex(indexes, resolver);
     const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
-    const recorder = new KubeEventRecorder(kc, metrics, { dedupeWindowMs: 10 * 60_000, now: Date.now, onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event') });
-    const events: EventRecorder = throttled(recorder, bucket, ['emit']);
+    const events: EventRecorder = new KubeEventRecorder(kc, metrics, {
+      ...EVENT_SERIES, ...this.deps.eventSeries, clock: systemClock, beforeWrite: () => bucket.take(),
+      onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event'),
+    });
     const indexController = this.indexController(indexes, claims, resolver, bucket, events);
     const connectionControllers = new Map<ConnectionKind, Controller<AnyConnection>>();
     const watches = wireWatches({

@@ -138,7 +138,7 @@ export type ClusterMilvusConnectionSpec = Static<typeof ClusterMilvusConnectionS
 
 export const ConnectionStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The .metadata.generation this status describes; status is current when it equals .metadata.generation.' })),
     conditions: Type.Optional(ConditionListSchema),
     serverVersion: Type.Optional(Type.String({ description: 'Version the server reported.' })),
     usedBy: Type.Optional(Type.Integer({ minimum: 0, description: 'Number of MilvusIndexes using this connection.' })),
@@ -148,7 +148,11 @@ export const ConnectionStatusSchema = Type.Object(
 );
 export type ConnectionStatus = Static<typeof ConnectionStatusSchema>;
 
-export type ConnectionReadyReason = 'Connected' | 'Unreachable' | 'AuthenticationFailed' | 'SecretNotFound' | 'InvalidSpec';
+/**
+ * Reasons of a connection's Ready condition. SecretNotFound / SecretUnreadable: Reconciling (the Secret
+ * may still be on its way); SecretKeyMissing: the Secret exists without the key the spec needs (Stalled).
+ */
+export type ConnectionReadyReason = 'Connected' | 'Unreachable' | 'AuthenticationFailed' | 'SecretNotFound' | 'SecretUnreadable' | 'SecretKeyMissing' | 'InvalidSpec';
 
 export interface MilvusConnection {
   apiVersion: string;

@@ -89,9 +89,9 @@ export const IndexStatusSchema = Type.Object(
     name: Type.Optional(Type.String({ description: 'Index name as Milvus reports it.' })),
     id: Type.Optional(Type.String({ description: 'Milvus index ID.' })),
     state: Type.Optional(StringEnum(INDEX_STATES, { description: 'Build state reported by Milvus.' })),
-    indexedRows: Type.Optional(Type.Integer({ minimum: 0 })),
-    totalRows: Type.Optional(Type.Integer({ minimum: 0 })),
-    pendingIndexRows: Type.Optional(Type.Integer({ minimum: 0 })),
+    indexedRows: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows the index covers, as Milvus reports them.' })),
+    totalRows: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows of the collection the index is built over, as Milvus reports them.' })),
+    pendingIndexRows: Type.Optional(Type.Integer({ minimum: 0, description: 'Rows still waiting to be indexed (0 once the build caught up; the first Ready needs 0).' })),
     progress: Type.Optional(Type.String({ description: 'indexedRows / totalRows as a percentage.' })),
     failReason: Type.Optional(Type.String({ description: 'Why the build failed, as Milvus reports it.' })),
   },
@@ -103,12 +103,12 @@ export const PendingOperationSchema = Type.Object(
   {
     operation: StringEnum(PENDING_OPERATIONS, { description: 'The multi-step change under way.' }),
     reloadCollection: Type.Boolean({ description: 'Reload the collection when the change is done (it was loaded before).' }),
-    startedAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.String({ format: 'date-time', description: 'When the operation was recorded (RFC 3339).' }),
     previous: Type.Optional(Type.Object(
       {
-        indexType: Type.String({ maxLength: 64 }),
-        metricType: Type.Optional(Type.String({ maxLength: 64 })),
-        params: Type.Optional(StringMap<string>({ type: 'string', maxLength: 1024 }, { maxProperties: 64 })),
+        indexType: Type.String({ maxLength: 64, description: 'Index type of the dropped index.' }),
+        metricType: Type.Optional(Type.String({ maxLength: 64, description: 'Metric type of the dropped index (vector indexes only).' })),
+        params: Type.Optional(StringMap<string>({ type: 'string', maxLength: 1024 }, { maxProperties: 64, description: 'Build params of the dropped index, in canonical string form.' })),
       },
       { description: 'Recreate: the definition that was dropped. If Milvus refuses the new definition, the index is restored with this one (nothing is left without an index because of a spec Milvus will not take).' },
     )),
@@ -150,7 +150,7 @@ export type AppliedProperties = Static<typeof AppliedPropertiesSchema>;
 
 export const MilvusIndexStatusSchema = Type.Object(
   {
-    observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+    observedGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The .metadata.generation this status describes; status is current when it equals .metadata.generation.' })),
     conditions: Type.Optional(ConditionListSchema),
     index: Type.Optional(IndexStatusSchema),
     ownership: Type.Optional(StringEnum(OWNERSHIPS, { description: 'Created: this resource created the index. Adopted: it existed and matched the spec. Only an owned index is ever dropped.' })),

@@ -14,6 +14,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { renderChart } from '../support/chart.js';
+import { listEvents } from '../support/events.js';
 import { startAuthProxy, type AuthProxy } from '../support/grpc-auth-proxy.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
@@ -168,9 +169,9 @@ describe(`operator with the chart's RBAC ${SERVERS}`, () => {
         const deleteMs = Date.now() - deleteStarted;
         for (const x of indexes) expect(await describeIndexes(direct, x.collection), x.name).toEqual([]);
 
-        const events = (await core.listNamespacedEvent({ namespace: appNs })).items;
+        const events = await listEvents(admin, appNs);
         for (const x of indexes) {
-          const reasons = events.filter((e) => e.involvedObject.name === x.name).map((e) => e.reason);
+          const reasons = events.filter((e) => e.regarding.name === x.name).map((e) => e.reason);
           expect(reasons, `events of ${x.name}`).toEqual(expect.arrayContaining(['IndexCreated', 'IndexDropped']));
         }
         expectNoForbidden(op.logs(), mode);

@@ -2,9 +2,10 @@
 // kube-apiserver + etcd and a REAL Milvus Lite; kill -9 at random moments while 200 MilvusIndexes are
 // applied and later deleted. Nothing is lost: every index exists once and goes Ready, none is created
 // twice (per the processes' audit lines), every deletion finishes and nothing is left in Milvus.
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eventOccurrences } from '../support/events.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
 import { MilvusIndexes, readyOf } from '../support/operator.js';
@@ -96,7 +97,7 @@ describe(`crashes lose nothing ${SERVERS}`, () => {
     const versions = async () => Object.fromEntries(((await objects.listNamespacedCustomObject({ group: 'index.milvus.io', version: 'v1alpha1', plural: 'milvusindexes', namespace: ns })) as { items: Array<{ metadata: { name: string; resourceVersion: string } }> }).items.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
     const before = await versions();
     expect(Object.keys(before)).toHaveLength(names.length);
-    const events = async () => (await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: ns })).items.length;
+    const events = () => eventOccurrences(kc, ns);
     const eventsBefore = await events();
     await procs.at(-1)!.stop('SIGKILL');
     const killed = Date.now();

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONNECTION_FINALIZER } from '../../src/api/connection.js';
 import { issueServerCertificate } from '../support/certs.js';
 import { startAuthProxy, type AuthProxy } from '../support/grpc-auth-proxy.js';
+import { eventOccurrences } from '../support/events.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
 import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
@@ -71,7 +72,7 @@ describe(`restarts change nothing ${SERVERS}`, () => {
       [`cmc/${clusterConnection}`]: cluster.metadata.resourceVersion,
     };
   };
-  const eventCount = async () => (await core.listNamespacedEvent({ namespace: ns })).items.length;
+  const eventCount = () => eventOccurrences(kc, ns);
 
   // The built CLI as child processes (what kill -9 and a leader hand-over need).
   const procs: OperatorProcess[] = [];

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CONNECTION_FINALIZER } from '../../src/api/connection.js';
 import { issueServerCertificate } from '../support/certs.js';
 import { startAuthProxy, type AuthProxy } from '../support/grpc-auth-proxy.js';
+import { listEvents } from '../support/events.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { createCollection, describeIndexes, sdkClient, uniqueCollection } from '../support/milvus.js';
 import { MilvusIndexes, readyOf, startTestOperator, type TestOperator } from '../support/operator.js';
@@ -135,6 +136,37 @@ describe(`Milvus connections ${SERVERS}`, () => {
     await waitConnection('MilvusConnection', 'wrong-ca', 'Unreachable');
   });
 
+  it(`a Secret that does not exist yet is Reconciling, not Stalled; its creation makes the connection and its index Ready without any edit ${SERVERS}`, async () => {
+    const c = uniqueCollection('latesecret');
+    await createCollection(direct, c);
+    await createConnection('late-secret', { uri: proxy.address, tls: tlsSpec(), credentialsSecretRef: { name: 'arrives-later' } });
+    await mis.create({ name: 'via-late-secret', spec: indexSpec(c, { kind: 'MilvusConnection', name: 'late-secret' }) });
+    const waiting = await waitConnection('MilvusConnection', 'late-secret', 'SecretNotFound');
+    const cond = (type: string) => waiting.status?.conditions?.find((x) => x.type === type);
+    expect(cond('Ready')).toMatchObject({ status: 'False', message: expect.stringMatching(/Secret "arrives-later" .* does not exist yet; it may still be on its way \(external-secrets, sealed-secrets\)/) });
+    expect(cond('Reconciling')).toMatchObject({ status: 'True', reason: 'SecretNotFound' });
+    expect(cond('Stalled')?.status).toBe('False');
+    const index = await mis.waitForReady('via-late-secret', 'False', 'ConnectionNotReady');
+    expect(index?.status?.conditions?.find((x) => x.type === 'Reconciling')?.status).toBe('True');
+    expect(index?.status?.conditions?.find((x) => x.type === 'Stalled')?.status).toBe('False');
+    const generation = waiting.metadata.generation;
+
+    await putSecret('arrives-later', { username: USER, password: PASSWORD });
+    const connected = await waitConnection('MilvusConnection', 'late-secret', 'Connected');
+    expect(connected.metadata.generation, 'the connection was not edited').toBe(generation);
+    await mis.waitForReady('via-late-secret', 'True');
+    expect(await describeIndexes(direct, c)).toHaveLength(1);
+  });
+
+  it(`a Secret without the needed key is Stalled (SecretKeyMissing): its content must change ${SERVERS}`, async () => {
+    await putSecret('wrong-keys', { user: USER, pass: PASSWORD });
+    await createConnection('wrong-keys', { uri: proxy.address, tls: tlsSpec(), credentialsSecretRef: { name: 'wrong-keys' } });
+    const stalled = await waitConnection('MilvusConnection', 'wrong-keys', 'SecretKeyMissing');
+    expect(stalled.status?.conditions?.find((x) => x.type === 'Stalled')).toMatchObject({ status: 'True', reason: 'SecretKeyMissing' });
+    expect(stalled.status?.conditions?.find((x) => x.type === 'Reconciling')?.status).toBe('False');
+    expect(JSON.stringify(stalled.status)).not.toContain(PASSWORD);
+  });
+
   it(`the connection stays while used; deleting the index first drops through it, then the connection goes ${SERVERS}`, async () => {
     await createConnection('short-lived', { uri: proxy.address, tls: tlsSpec(), credentialsSecretRef: { name: 'milvus-token' } });
     await waitConnection('MilvusConnection', 'short-lived', 'Connected');
@@ -208,8 +240,8 @@ describe(`Milvus connections ${SERVERS}`, () => {
     const secrets = [TOKEN_1, TOKEN_2, PASSWORD, Buffer.from(TOKEN_1).toString('base64'), Buffer.from(TOKEN_2).toString('base64'), Buffer.from(`${USER}:${PASSWORD}`).toString('base64')];
     const logText = op.logs.join('\n');
     expect(op.logs.length).toBeGreaterThan(10);
-    const events = await core.listNamespacedEvent({ namespace: ns });
-    const eventText = JSON.stringify(events.items.map((e) => [e.reason, e.message]));
+    const events = await listEvents(kc, ns);
+    const eventText = JSON.stringify(events.map((e) => [e.reason, e.note]));
     const statuses = JSON.stringify([
       await objects.listNamespacedCustomObject({ ...GROUP, plural: 'milvusindexes', namespace: ns }),
       await objects.listNamespacedCustomObject({ ...GROUP, plural: 'milvusconnections', namespace: ns }),

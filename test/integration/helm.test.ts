@@ -2,13 +2,15 @@
 // helm lint, helm template in both RBAC modes, the rendering applied with server-side dry-run to the
 // REAL kube-apiserver of the harness, the RBAC objects applied for real and checked with
 // `kubectl auth can-i --as=system:serviceaccount:…`, manifests/CRDs/dashboard drift.
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { parseConfig } from '../../src/config.js';
 import { OperatorMetrics } from '../../src/observability/metrics.js';
+import { VERSION } from '../../src/version.js';
 import { CHART_DIR, CRD_DIR, expectedManifests, helm, MANIFESTS_DIR, renderChart, ROOT } from '../support/chart.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { run } from '../support/proc.js';
@@ -47,7 +49,6 @@ const OWN = (resources: string[]): Rule[] => [
   { apiGroups: ['index.milvus.io'], resources: resources.map((r) => `${r}/status`), verbs: ['get', 'patch', 'update'] },
 ];
 const EVENTS: Rule[] = [
-  { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
 ];
 const LEASES: Rule[] = [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
@@ -235,6 +236,31 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       expect(crdNames).toContain('milvusindexes.index.milvus.io');
     });
 
+    it('runs the published image by default, tagged with the chart\'s appVersion (= package.json\'s version); a digest wins', async () => {
+      const repository = (parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as { image: { repository: string } }).image.repository;
+      expect(repository).toMatch(/^ghcr\.io\/[a-z0-9-]+\/milvus-index-operator$/);
+      expect(containerOf(one(objects(await renderChart(helmBin.path)), 'Deployment')).image).toBe(`${repository}:${VERSION}`);
+      const digest = `sha256:${'ab'.repeat(32)}`;
+      const pinned = objects(await renderChart(helmBin.path, { set: [`image.digest=${digest}`, 'image.tag=ignored'] }));
+      expect(containerOf(one(pinned, 'Deployment')).image).toBe(`${repository}@${digest}`);
+    });
+
+    it('helm package (what the release pushes) holds the CRDs and the LICENSE, versioned as package.json', async () => {
+      const out = mkdtempSync(join(tmpdir(), 'mio-chart-'));
+      try {
+        const res = await helm(helmBin.path, ['package', CHART_DIR, '--destination', out]);
+        expect(res.code, res.stderr).toBe(0);
+        const listing = await run('tar', ['-tzf', join(out, `milvus-index-operator-${VERSION}.tgz`)]);
+        expect(listing.code, listing.stderr).toBe(0);
+        const files = listing.stdout.split('\n');
+        for (const f of readdirSync(CRD_DIR).filter((n) => n.endsWith('.yaml'))) expect(files).toContain(`milvus-index-operator/crds/${f}`);
+        expect(files).toContain('milvus-index-operator/LICENSE');
+        expect(files).toContain('milvus-index-operator/values.schema.json');
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+
     it('deploy/manifests/ equals the default rendering (regenerate with `make manifests`)', async () => {
       const expected = expectedManifests(await renderChart(helmBin.path));
       expect(readdirSync(MANIFESTS_DIR).sort(), 'files in deploy/manifests/ (run `make manifests`)').toEqual([...expected.keys()].sort());
@@ -265,6 +291,16 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       expect(created.code === 0 || created.stderr.includes('AlreadyExists'), created.stderr).toBe(true);
       const manifests = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=helm-test', '-f', MANIFESTS_DIR]);
       expect(manifests.code, `${manifests.stderr}${manifests.stdout}`).toBe(0);
+    });
+
+    it(`the Artifact Hub examples (Chart.yaml artifacthub.io/crdsExamples) pass server-side apply --dry-run=server ${SERVER}`, async () => {
+      const chart = parse(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { annotations: Record<string, string> };
+      const examples = parse(chart.annotations['artifacthub.io/crdsExamples']!) as K8sObject[];
+      expect(examples.map((e) => e.kind)).toContain('MilvusIndex');
+      const ns = await createTestNamespace(kubeConfigFromProvided(inject('kubeconfigYaml')), 'helm-examples');
+      const res = await kubectl(['apply', '-n', ns, '--server-side', '--dry-run=server', '--field-manager=helm-test', '-f', '-'], toYaml(examples));
+      expect(res.code, `${res.stderr}${res.stdout}`).toBe(0);
+      expect(res.stdout).toMatch(/milvusindex\.index\.milvus\.io\/\S+ serverside-applied \(server dry run\)/);
     });
 
     for (const mode of ['cluster-wide', 'single-namespace'] as const) {
@@ -299,9 +335,8 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
           ['watch', 'clustermilvusconnections.index.milvus.io'],
           ['patch', 'clustermilvusconnections.index.milvus.io'],
           ['patch', 'clustermilvusconnections.index.milvus.io', '--subresource=status'],
-          ['create', 'events', ...w],
-          ['patch', 'events', ...w],
           ['create', 'events.events.k8s.io', ...w],
+          ['patch', 'events.events.k8s.io', ...w],
           ['get', 'secrets', ...w],
           ['create', 'leases.coordination.k8s.io', '-n', ns],
           ['get', 'leases.coordination.k8s.io', '-n', ns],
@@ -319,6 +354,9 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
           ['create', 'configmaps', ...w],
           ['get', 'configmaps', ...w],
           ['delete', 'events', ...w],
+          ['create', 'events', ...w],
+          ['patch', 'events', ...w],
+          ['delete', 'events.events.k8s.io', ...w],
           ['create', 'leases.coordination.k8s.io', '-n', other],
           ['delete', 'leases.coordination.k8s.io', '-n', ns],
           ['create', 'secrets', ...w],
@@ -337,7 +375,7 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
             ['list', 'milvusindexes.index.milvus.io', '--all-namespaces'],
             ['patch', 'milvusindexes.index.milvus.io', '--subresource=status', '-n', other],
             ['get', 'secrets', '-n', other],
-            ['create', 'events', '-n', other],
+            ['create', 'events.events.k8s.io', '-n', other],
           );
         }
         const answers = await Promise.all([...allowed, ...denied].map(async (a) => [a.join(' '), await canI(a)] as const));

@@ -229,8 +229,11 @@ describe(`the image's install steps, replayed without Docker ${SERVER}`, () => {
       if (o.flag) expect(res.stdout).toContain(`--${o.flag}`);
       expect(res.stdout).toContain(o.env);
     }
+    // The version comes from the image's /app/package.json (src/version.ts), the one home of the version.
     const version = await run(process.execPath, [main(), '--version'], { cwd: '/', env });
-    expect(version.stdout).toMatch(/^milvus-index-operator \d+\.\d+\.\d+/);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`milvus-index-operator ${pkg.version}\n`);
+    expect(readFileSync(join(app, 'LICENSE'), 'utf8')).toContain('Apache License');
   });
 
   it(`starts against the real API server and writes nothing into /app ${SERVER}`, async () => {

@@ -101,6 +101,12 @@ export interface StartMilvusStandaloneOptions {
   /** Grace period after SIGTERM before SIGKILL. Default 20 s. */
   stopTimeoutMs?: number;
   log?: Log;
+  /**
+   * Real authentication and/or one-way TLS on the proxy's gRPC port (`common.security.authorizationEnabled`,
+   * `common.security.tlsMode: 1` with `tls.serverPemPath`/`serverKeyPath`). With authorization the superuser is
+   * `root` with Milvus's default password `Milvus`.
+   */
+  security?: { authorization?: boolean; tls?: { certPem: string; keyPem: string; caPem: string } };
 }
 
 function isExecutable(p: string): boolean {
@@ -257,6 +263,7 @@ import milvus
 from milvus import default_server
 
 base = sys.argv[1]
+settings = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
 ip = '127.0.0.1'
 cfg = default_server.config
 port_keys = sorted(k for k in cfg.configurable_items if k.endswith('_port'))
@@ -277,6 +284,8 @@ for role in ('rootCoord', 'proxy', 'queryCoord', 'queryNode', 'indexNode', 'data
 cfg.set('etcd.endpoints', '%s:%d' % (ip, ports['etcd_port']))
 cfg.set('indexCoord.bindIndexNodeMode.address', '%s:%d' % (ip, ports['index_coord_port']))
 cfg.set('etcd_log_level', 'warn')
+for k, v in settings.items():
+    cfg.configurable_items[k][1] = v  # the template's non-port items are read from here by write_config()
 cfg.resolve()
 etcd_yaml = join(base, 'configs', 'etcd.yaml')
 c, p = ports['etcd_port'], ports['etcd_peer_port']
@@ -295,6 +304,23 @@ with open(config, 'w') as f:
     f.write(text)
 print(json.dumps({'ports': ports, 'config': config, 'version': milvus.__version__}))
 `;
+
+/** The config template's settings (config.yaml.template names) for `security`; writes the PEM files into `work`. */
+function securitySettings(work: string, security: StartMilvusStandaloneOptions['security']): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  if (security?.authorization) settings.authorization_enabled = true;
+  if (security?.tls) {
+    const dir = join(work, 'tls');
+    mkdirSync(dir, { recursive: true });
+    const files = { server_pem_path: 'server.pem', server_key_path: 'server.key', ca_pem_path: 'ca.pem' };
+    writeFileSync(join(dir, files.server_pem_path), security.tls.certPem);
+    writeFileSync(join(dir, files.server_key_path), security.tls.keyPem, { mode: 0o600 });
+    writeFileSync(join(dir, files.ca_pem_path), security.tls.caPem);
+    for (const [key, file] of Object.entries(files)) settings[key] = join(dir, file);
+    settings.tls_mode = 1;
+  }
+  return settings;
+}
 
 /** GET http://127.0.0.1:port/healthz; true when the body says OK. */
 function healthz(port: number): Promise<boolean> {
@@ -336,7 +362,7 @@ export async function startMilvusStandalone(opts: StartMilvusStandaloneOptions =
     log,
     async prepare() {
       const work = mkdtempSync(join(tmpdir(), 'mio-milvus-standalone-'));
-      const res = await run(install.python, ['-c', RENDER_CONFIG, work], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
+      const res = await run(install.python, ['-c', RENDER_CONFIG, work, JSON.stringify(securitySettings(work, opts.security))], { env: { ...process.env, PYTHONNOUSERSITE: '1' } });
       if (res.code !== 0) {
         rmSync(work, { recursive: true, force: true });
         throw new CannotRunHereError(`rendering the Milvus config with the \`milvus\` package failed (exit ${res.code}):\n${`${res.stdout}${res.stderr}`.trim().split('\n').slice(-20).join('\n')}`);

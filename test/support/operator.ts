@@ -1,12 +1,13 @@
 // Runs the real Operator in-process against the harness's servers, with logs captured in memory.
-import { CustomObjectsApi, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import { GROUP, MILVUS_INDEX, VERSION, type MilvusIndex } from '../../src/api/milvusindex.js';
 import { parseConfig, type OperatorConfig } from '../../src/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { OperatorMetrics } from '../../src/observability/metrics.js';
-import { Operator } from '../../src/operator.js';
+import { Operator, type OperatorDeps } from '../../src/operator.js';
 import type { MilvusWrite, MilvusWriteObserver } from '../../src/reconcile/write-observer.js';
+import { listEvents } from './events.js';
 
 /** Records every Milvus write the operator reports through OperatorDeps.milvusWrites, in order. */
 export class MilvusWriteRecorder implements MilvusWriteObserver {
@@ -39,7 +40,7 @@ export interface TestOperator {
 }
 
 /** Starts an operator watching `namespace`; `flags` are CLI flags, `env` its environment. */
-export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}): Promise<TestOperator> {
+export async function startTestOperator(kc: KubeConfig, namespace: string, flags: string[] = [], env: Record<string, string> = {}, deps: Pick<OperatorDeps, 'eventSeries'> = {}): Promise<TestOperator> {
   const parsed = parseConfig(
     ['--namespace', namespace, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug', '--shutdown-timeout', '10s', ...flags],
     env,
@@ -50,7 +51,7 @@ export async function startTestOperator(kc: KubeConfig, namespace: string, flags
   const log = createLogger('debug', sink);
   const metrics = new OperatorMetrics({ processMetrics: false });
   const milvusWrites = new MilvusWriteRecorder();
-  const operator = new Operator(parsed.config, { kc, log, metrics, milvusWrites });
+  const operator = new Operator(parsed.config, { kc, log, metrics, milvusWrites, ...deps });
   await operator.start();
   return { operator, metrics, config: parsed.config, milvusWrites, logs, stop: () => operator.stop() };
 }
@@ -79,10 +80,8 @@ export interface MilvusIndexInput {
 /** Typed access to MilvusIndexes for tests (the real API; no mocks). */
 export class MilvusIndexes {
   private readonly api: CustomObjectsApi;
-  private readonly core: CoreV1Api;
-  constructor(kc: KubeConfig, readonly namespace: string) {
+  constructor(private readonly kc: KubeConfig, readonly namespace: string) {
     this.api = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
   }
 
   async create(input: MilvusIndexInput): Promise<MilvusIndex> {
@@ -134,9 +133,8 @@ export class MilvusIndexes {
   }
 
   /** Events recorded for one resource. */
-  async events(name: string): Promise<{ type: string; reason: string; message: string }[]> {
-    const list = await this.core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: `involvedObject.name=${name}` });
-    return list.items.map((e) => ({ type: e.type ?? '', reason: e.reason ?? '', message: e.message ?? '' }));
+  async events(name: string): Promise<{ type: string; reason: string; message: string; count: number }[]> {
+    return (await listEvents(this.kc, this.namespace, name)).map((e) => ({ type: e.type, reason: e.reason, message: e.note, count: e.count }));
   }
 }
 

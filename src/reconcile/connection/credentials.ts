@@ -8,8 +8,11 @@ import type { ConnectionTarget } from '../../milvus/types.js';
 
 export type ResolvedTarget =
   | { kind: 'Ok'; target: ConnectionTarget }
-  /** `secretAbsent`: a named Secret does not exist (it may still be on its way); else a key is missing. */
-  | { kind: 'Missing'; message: string; secretAbsent: boolean };
+  /**
+   * SecretNotFound: a named Secret does not exist (yet: it may be on its way from external-secrets or
+   * sealed-secrets; Reconciling). SecretKeyMissing: it exists without the key (Stalled).
+   */
+  | { kind: 'Missing'; reason: 'SecretNotFound' | 'SecretKeyMissing'; message: string };
 
 interface SecretRef { name: string; namespace?: string }
 interface KeyRef extends SecretRef { key: string }
@@ -33,16 +36,21 @@ class SecretLookup {
 }
 
 class MissingValue extends Error {
-  constructor(message: string, readonly secretAbsent: boolean) { super(message); }
+  constructor(message: string, readonly reason: 'SecretNotFound' | 'SecretKeyMissing') { super(message); }
+}
+
+/** A referenced Secret that does not exist (yet): said so, and that it is waited for. */
+function secretAbsent(name: string, ns: string, field: string): MissingValue {
+  return new MissingValue(`Secret "${name}" in namespace "${ns}" (${field}) does not exist yet; it may still be on its way (external-secrets, sealed-secrets). Retrying with capped backoff; its creation is picked up without a change to this connection.`, 'SecretNotFound');
 }
 
 /** The values of `keys` in the Secret `ref` (spec field `field`); throws MissingValue. */
 async function values(lookup: SecretLookup, ref: SecretRef, field: string, keys: string[]): Promise<string[]> {
   const ns = lookup.namespaceOf(ref);
   const data = await lookup.data(ref);
-  if (!data) throw new MissingValue(`Secret "${ref.name}" in namespace "${ns}" (${field}) does not exist.`, true);
+  if (!data) throw secretAbsent(ref.name, ns, field);
   const absent = keys.filter((k) => !data[k]);
-  if (absent.length > 0) throw new MissingValue(`Secret "${ref.name}" in namespace "${ns}" (${field}) has no ${absent.map((k) => `"${k}"`).join(' or ')} key.`, false);
+  if (absent.length > 0) throw new MissingValue(`Secret "${ref.name}" in namespace "${ns}" (${field}) has no ${absent.map((k) => `"${k}"`).join(' or ')} key.`, 'SecretKeyMissing');
   return keys.map((k) => data[k]!);
 }
 
@@ -59,10 +67,10 @@ async function resolveAuth(lookup: SecretLookup, obj: AnyConnection, target: Con
   if (creds || !legacy) return;
   const data = await lookup.data(legacy);
   const ns = lookup.namespaceOf(legacy);
-  if (!data) throw new MissingValue(`Secret "${legacy.name}" in namespace "${ns}" (spec.credentialsSecretRef) does not exist.`, true);
+  if (!data) throw secretAbsent(legacy.name, ns, 'spec.credentialsSecretRef');
   if (data.token) target.token = data.token;
   else if (data.username && data.password) { target.username = data.username; target.password = data.password; }
-  else throw new MissingValue(`Secret "${legacy.name}" in namespace "${ns}" has neither a "token" key nor "username" and "password" keys.`, false);
+  else throw new MissingValue(`Secret "${legacy.name}" in namespace "${ns}" has neither a "token" key nor "username" and "password" keys.`, 'SecretKeyMissing');
 }
 
 async function resolveTls(lookup: SecretLookup, obj: AnyConnection, target: ConnectionTarget): Promise<void> {
@@ -98,7 +106,7 @@ export async function resolveConnectionTarget(obj: AnyConnection, reader: Secret
     await resolveAuth(lookup, obj, target);
     await resolveTls(lookup, obj, target);
   } catch (e) {
-    if (e instanceof MissingValue) return { kind: 'Missing', message: e.message, secretAbsent: e.secretAbsent };
+    if (e instanceof MissingValue) return { kind: 'Missing', reason: e.reason, message: e.message };
     throw e;
   }
   return { kind: 'Ok', target };

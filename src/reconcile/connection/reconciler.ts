@@ -10,10 +10,11 @@ import { tlsFailureHint } from '../../milvus/tls-hint.js';
 import type { ConnectionTarget, MilvusClientProvider } from '../../milvus/types.js';
 import { displayUri, endpointIdentity } from '../../milvus/uri.js';
 import type { EventRecorder } from '../../kube/events.js';
-import { applySummary, statusEqual, type Summary } from '../conditions.js';
+import { applySummary, statusEqual } from '../conditions.js';
 import type { ConnectionRegistry, ConnectionState } from './registry.js';
 import { resolveConnectionTarget, type ResolvedTarget } from './credentials.js';
 import { connectionKey } from './resolution.js';
+import { connectionSummary } from './summary.js';
 
 /** Finalizer and status writes of one connection kind. */
 export interface ConnectionWriter {
@@ -119,9 +120,7 @@ export class ConnectionReconciler {
   }
 
   private nextStatus(obj: AnyConnection, state: ConnectionState, users: number): ConnectionStatus {
-    const summary: Summary = state.ready
-      ? { ready: 'True', reason: 'Connected' as Summary['reason'], message: state.message, reconciling: false, stalled: false }
-      : { ready: 'False', reason: state.reason as Summary['reason'], message: state.message, reconciling: state.reason === 'Unreachable', stalled: state.reason !== 'Unreachable' };
+    const summary = connectionSummary(state);
     return {
       observedGeneration: obj.metadata.generation,
       conditions: applySummary(obj.status?.conditions ?? [], summary, obj.metadata.generation, this.deps.now()),
@@ -156,9 +155,9 @@ export class ConnectionReconciler {
     try {
       creds = await resolveConnectionTarget(obj, this.deps.secrets);
     } catch (e) {
-      return fail('SecretNotFound', `cannot read the connection's Secret: ${describeKubeError(e)}`);
+      return fail('SecretUnreadable', `cannot read the connection's Secret: ${describeKubeError(e)}. Retrying with capped backoff.`);
     }
-    if (creds.kind === 'Missing') return fail('SecretNotFound', creds.message);
+    if (creds.kind === 'Missing') return fail(creds.reason, creds.message);
     const target = creds.target;
     try {
       const version = await this.deps.milvus.get(connKey, target).serverVersion();

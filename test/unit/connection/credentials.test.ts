@@ -20,7 +20,7 @@ function clusterConn(spec: Partial<ClusterMilvusConnection['spec']>): ClusterMil
   return { apiVersion: 'index.milvus.io/v1alpha1', kind: 'ClusterMilvusConnection', metadata: { name: 'c', uid: 'u', generation: 1, resourceVersion: '1', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { uri: 'milvus:19530', ...spec } };
 }
 
-interface Row { name: string; reason: string; given: { connection: AnyConnection; secrets: Record<string, Record<string, string>> }; want: Partial<Record<'token' | 'username' | 'password' | 'caPem' | 'clientCertPem' | 'clientKeyPem', string>> | { missing: string; secretAbsent: boolean } }
+interface Row { name: string; reason: string; given: { connection: AnyConnection; secrets: Record<string, Record<string, string>> }; want: Partial<Record<'token' | 'username' | 'password' | 'caPem' | 'clientCertPem' | 'clientKeyPem', string>> | { missing: string; reason: 'SecretNotFound' | 'SecretKeyMissing' } }
 
 const rows: Row[] = [
   { name: 'token from a selector with any key', reason: 'an external-secrets Secret as it is', given: { connection: conn({ credentials: { token: { name: 'zilliz', key: 'apiKey' } } }), secrets: { [`${NS}/zilliz`]: { apiKey: TOKEN } } }, want: { token: TOKEN } },
@@ -33,19 +33,19 @@ const rows: Row[] = [
   { name: 'a ClusterMilvusConnection selector names its namespace', reason: 'cluster-scoped: the Secret is where the selector says', given: { connection: clusterConn({ credentials: { token: { name: 't', namespace: 'milvus', key: 'token' } } }), secrets: { 'milvus/t': { token: TOKEN } } }, want: { token: TOKEN } },
   { name: 'deprecated credentialsSecretRef: token', reason: 'the shorthand keeps working (keys token, or username and password)', given: { connection: conn({ credentialsSecretRef: { name: 'legacy' } }), secrets: { [`${NS}/legacy`]: { token: TOKEN } } }, want: { token: TOKEN } },
   { name: 'deprecated credentialsSecretRef: username/password', reason: 'the shorthand with fixed keys', given: { connection: conn({ credentialsSecretRef: { name: 'legacy' } }), secrets: { [`${NS}/legacy`]: { username: 'bob', password: PASSWORD } } }, want: { username: 'bob', password: PASSWORD } },
-  { name: 'a selector key that is absent', reason: 'the message names the Secret and the key, not a value; not "Secret absent"', given: { connection: conn({ credentials: { token: { name: 'zilliz', key: 'apiKey' } } }), secrets: { [`${NS}/zilliz`]: { token: TOKEN } } }, want: { missing: 'Secret "zilliz" in namespace "search" (spec.credentials.token) has no "apiKey" key.', secretAbsent: false } },
-  { name: 'a selector Secret that does not exist', reason: 'it may be on its way (external-secrets): secretAbsent', given: { connection: conn({ credentials: { token: { name: 'later', key: 'token' } } }), secrets: {} }, want: { missing: 'Secret "later" in namespace "search" (spec.credentials.token) does not exist.', secretAbsent: true } },
+  { name: 'a selector key that is absent', reason: 'the message names the Secret and the key, not a value; not "Secret absent"', given: { connection: conn({ credentials: { token: { name: 'zilliz', key: 'apiKey' } } }), secrets: { [`${NS}/zilliz`]: { token: TOKEN } } }, want: { missing: 'Secret "zilliz" in namespace "search" (spec.credentials.token) has no "apiKey" key.', reason: 'SecretKeyMissing' } },
+  { name: 'a selector Secret that does not exist', reason: 'it may be on its way (external-secrets): SecretNotFound (Reconciling)', given: { connection: conn({ credentials: { token: { name: 'later', key: 'token' } } }), secrets: {} }, want: { missing: 'Secret "later" in namespace "search" (spec.credentials.token) does not exist yet; it may still be on its way (external-secrets, sealed-secrets). Retrying with capped backoff; its creation is picked up without a change to this connection.', reason: 'SecretNotFound' } },
   {
     name: 'mTLS client certificate from a kubernetes.io/tls Secret',
     reason: 'tls.crt and tls.key go to the target; the CA from its own selector',
     given: { connection: conn({ uri: 'https://milvus.example.com', tls: { enabled: true, caSecretRef: { name: 'ca', key: 'ca.crt' }, clientCertSecretRef: { name: 'client' } } }), secrets: { [`${NS}/ca`]: { 'ca.crt': 'CA' }, [`${NS}/client`]: { 'tls.crt': CERT, 'tls.key': KEY } } },
     want: { caPem: 'CA', clientCertPem: CERT, clientKeyPem: KEY },
   },
-  { name: 'client certificate Secret without tls.key', reason: 'both keys are needed', given: { connection: conn({ tls: { enabled: true, clientCertSecretRef: { name: 'client' } } }), secrets: { [`${NS}/client`]: { 'tls.crt': CERT } } }, want: { missing: 'Secret "client" in namespace "search" (spec.tls.clientCertSecretRef) has no "tls.key" key.', secretAbsent: false } },
+  { name: 'client certificate Secret without tls.key', reason: 'both keys are needed', given: { connection: conn({ tls: { enabled: true, clientCertSecretRef: { name: 'client' } } }), secrets: { [`${NS}/client`]: { 'tls.crt': CERT } } }, want: { missing: 'Secret "client" in namespace "search" (spec.tls.clientCertSecretRef) has no "tls.key" key.', reason: 'SecretKeyMissing' } },
 ];
 
 function project(r: ResolvedTarget): Row['want'] {
-  if (r.kind === 'Missing') return { missing: r.message, secretAbsent: r.secretAbsent };
+  if (r.kind === 'Missing') return { missing: r.message, reason: r.reason };
   const t = r.target;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries({ token: t.token, username: t.username, password: t.password, caPem: t.tls?.caPem, clientCertPem: t.tls?.clientCertPem, clientKeyPem: t.tls?.clientKeyPem })) if (v !== undefined) out[k] = v;

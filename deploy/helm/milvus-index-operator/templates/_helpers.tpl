@@ -77,9 +77,7 @@ The finalizers are added and removed with patch/update on the resource itself.
 {{- end -}}
 
 {{- define "mio.rules.events" -}}
-- apiGroups: [""]
-  resources: ["events"]
-  verbs: ["create", "patch"]
+# Events through events.k8s.io/v1 only: create, and patch for the series of a repeat.
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
