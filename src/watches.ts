@@ -1,9 +1,9 @@
-import { secretRefsOf } from './reconcile/connection/credentials.js';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { AnyConnection } from './api/connection.js';
 import type { MilvusIndex } from './api/milvusindex.js';
 import { objectKey, type InformerEventHandler } from './controller/informer.js';
 import type { ClaimIndex } from './reconcile/claims.js';
+import { secretRefsOf } from './reconcile/connection/credentials.js';
 import { connectionKey } from './reconcile/connection/resolution.js';
 
 type ConnectionKind = 'MilvusConnection' | 'ClusterMilvusConnection';
