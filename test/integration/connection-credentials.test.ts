@@ -92,9 +92,9 @@ describe(`connection credentials from Secret key selectors, and mTLS ${SERVERS}`
     expect(stranger.message).toContain('spec.tls.clientCertSecretRef');
   });
 
-  it(`a selector naming an absent key says which Secret and key ${SERVERS}`, async () => {
+  it(`a selector naming an absent key is SecretKeyMissing (Stalled) and says which Secret and key ${SERVERS}`, async () => {
     await createConnection('bad-key', { uri: proxy.address, credentials: { token: { name: 'zilliz-api-key', key: 'token' } }, tls: mtls('client-cert') });
-    const ready = await waitConnection('bad-key', 'SecretNotFound');
+    const ready = await waitConnection('bad-key', 'SecretKeyMissing');
     expect(ready.message).toBe(`Secret "zilliz-api-key" in namespace "${ns}" (spec.credentials.token) has no "token" key.`);
   });
 
