@@ -50,6 +50,12 @@ const jsonRows: Row[] = [
     want: { actions: [], ready: { status: 'False', reason: 'InvalidSpec', message: expect.stringContaining('BOOL, DOUBLE, VARCHAR, ARRAY_BOOL, ARRAY_DOUBLE, ARRAY_VARCHAR') }, stalled: 'True', events: ['Warning InvalidSpec'] },
   },
   {
+    name: 'json_path edited on an owned index named after its path: InvalidSpec, nothing created, the old index kept',
+    reason: 'the path is the identity (it names the index): the edit would orphan meta_a and create meta_b_c',
+    given: { observation: anObservation(fresh().generation(3).spec(META_B).ownership('Created').reporting(onMeta('meta_a', 'meta["a"]')).ready({ generation: 2 })).fields(...jsonFields()).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'InvalidSpec', message: expect.stringContaining('this resource owns index "meta_a", and the edited path would be index "meta_b_c"') }, stalled: 'True', events: ['Warning InvalidSpec'] },
+  },
+  {
     name: 'a server without JSON indexes refuses the create: Unsupported, remembered, which version can',
     reason: 'Milvus Lite / 2.3 answer "field type JSON does not support scalar index" (classified Unsupported): Stalled/Unsupported naming the version that can, recorded in status.unsupported so it is not re-sent',
     given: {
