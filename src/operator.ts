@@ -11,6 +11,7 @@ import { needsReconcile } from './controller/triggers.js';
 import { WorkQueue } from './controller/workqueue.js';
 import { describeKubeError } from './kube/errors.js';
 import type { SeriesOptions } from './kube/event-series.js';
+import { InstrumentedKubeConfig } from './kube/request-metrics.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
 import { KubeMilvusIndexWriter } from './kube/milvusindex-writer.js';
 import { CustomObjectWriter } from './kube/object-writer.js';
@@ -78,9 +79,12 @@ export class Operator {
   private readonly manager: Manager;
   private readonly pool: MilvusClientPool;
   private readonly elector: LeaderElector | undefined;
+  /** deps.kc, counting every request into rest_client_requests_total; everything here uses this one. */
+  private readonly kc: KubeConfig;
 
   constructor(private readonly config: OperatorConfig, private readonly deps: OperatorDeps) {
     const { log, metrics } = deps;
+    this.kc = InstrumentedKubeConfig.from(deps.kc, metrics);
     this.pool = new MilvusClientPool({
       metrics: { observeRequest: (method, outcome, seconds) => metrics.observeMilvusRequest(method, outcome, seconds) },
       onClientCreated: (key, description, reason) => log.info({ connection: key, target: description, reason }, 'milvus client created'),
@@ -113,7 +117,8 @@ export class Operator {
   private leadershipLost = false;
 
   private wire(): void {
-    const { kc, log, metrics } = this.deps;
+    const { log, metrics } = this.deps;
+    const kc = this.kc;
     const config = this.config;
     const indexes = this.informer<MilvusIndex>(SOURCE.indexes, milvusIndexPath(config.namespace), milvusIndexList(kc, config.namespace), slimMilvusIndex);
     const connections: Partial<Record<ConnectionKind, Informer<AnyConnection>>> = {
@@ -127,6 +132,7 @@ export class Operator {
     for (const [kind, source] of Object.entries(connections) as Array<[ConnectionKind, Informer<AnyConnection>]>) {
       this.manager.addSource({ name: SOURCE[kind], source, essential: false, remedy: `Install the ${kind} CRD and grant list/watch on it, or (for ClusterMilvusConnections) start the operator with --cluster-connections=false.` });
     }
+    metrics.exportConditions({ indexes, connections });
     if (secrets) this.manager.addSource({ name: SOURCE.secrets, source: secrets, essential: false, remedy: `Grant list/watch on Secrets in namespace ${config.namespace} (the chart's Role does).` });
 
     const registry = new ConnectionRegistry();
@@ -168,11 +174,11 @@ export class Operator {
   }
 
   private informer<T extends { metadata?: { name?: string; namespace?: string; resourceVersion?: string } }>(name: string, path: string, list: ConstructorParameters<typeof Informer<T>>[0]['list'], transform?: (o: T) => T): Informer<T> {
-    return new Informer<T>({ path, list, watch: watchClient(this.deps.kc), log: this.deps.log.child({ informer: name }), ...(transform ? { transform } : {}) });
+    return new Informer<T>({ path, list, watch: watchClient(this.kc), log: this.deps.log.child({ informer: name }), ...(transform ? { transform } : {}) });
   }
 
   private executeDeps(bucket: TokenBucket): ExecuteDeps {
-    const writer = throttled(new KubeMilvusIndexWriter(this.deps.kc, this.deps.metrics), bucket, ['addFinalizer', 'removeFinalizer', 'writeStatus']);
+    const writer = throttled(new KubeMilvusIndexWriter(this.kc, this.deps.metrics), bucket, ['addFinalizer', 'removeFinalizer', 'writeStatus']);
     const log = this.deps.log.child({ controller: this.deps.metrics.controllerName });
     const observer = this.deps.milvusWrites;
     return {
@@ -201,16 +207,19 @@ export class Operator {
   }
 
   private connectionController(kind: ConnectionKind, source: Informer<AnyConnection>, shared: { registry: ConnectionRegistry; bucket: TokenBucket; events: EventRecorder; usersOf: (key: string) => MilvusIndex[] | undefined; changed: (key: string) => void }): Controller<AnyConnection> {
-    const { kc, log, metrics } = this.deps;
+    const { log, metrics } = this.deps;
+    const kc = this.kc;
     const plural = kind === 'MilvusConnection' ? MILVUS_CONNECTION.plural : CLUSTER_MILVUS_CONNECTION.plural;
     const writer = throttled(new CustomObjectWriter<AnyConnection, ConnectionStatus>(kc, { group: GROUP, version: VERSION, plural, namespaced: kind === 'MilvusConnection' }, metrics), shared.bucket, ['addFinalizer', 'removeFinalizer', 'writeStatus']);
     const name = kind.toLowerCase();
+    const concurrency = 2;
+    metrics.maxWorkers.set({ controller: name }, concurrency);
     const reconciler = new ConnectionReconciler({
       kind, store: source, usersOf: shared.usersOf, registry: shared.registry, secrets: new KubeSecretReader(kc), milvus: this.pool, writer,
       now: () => new Date(), log: log.child({ controller: kind }), onChanged: shared.changed, events: shared.events,
     });
     return new Controller<AnyConnection>({
-      name, source, reconcile: reconciler.reconcile, log: log.child({ controller: kind }), concurrency: 2,
+      name, source, reconcile: reconciler.reconcile, log: log.child({ controller: kind }), concurrency,
       resyncPeriodMs: this.config.resyncPeriodMs,
       updateFilter: (o, n) => needsReconcile(o, n, [], CONNECTION_FINALIZER),
       queue: new WorkQueue({ metrics: metrics.workqueueMetrics(name) }),
@@ -219,7 +228,8 @@ export class Operator {
   }
 
   private buildElector(): LeaderElector {
-    const { kc, log } = this.deps;
+    const { log } = this.deps;
+    const kc = this.kc;
     return new LeaderElector({
       api: kc.makeApiClient(CoordinationV1Api),
       namespace: resolveLeaseNamespace(this.config.leaderElectionNamespace, this.config.namespace),

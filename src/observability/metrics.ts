@@ -5,16 +5,23 @@ import type { MetricMark } from '../reconcile/plan.js';
 import type { ReconcileMetrics } from '../reconcile/reconciler.js';
 import type { ControllerMetrics } from '../controller/runner.js';
 import type { WorkqueueMetrics } from '../controller/workqueue.js';
+import type { KubeRequestMetrics } from '../kube/request-metrics.js';
+import { VERSION } from '../version.js';
+import { conditionSeries, SnapshotGauge, type ConditionedStore } from './condition-metrics.js';
 
 const CONTROLLER = 'milvusindex';
+
+export type ConnectionKindLabel = 'MilvusConnection' | 'ClusterMilvusConnection';
 
 /**
  * Every metric the operator exports, on its own Registry (no global default registry).
  * Names follow controller-runtime (controller_runtime_*, workqueue_*) plus the domain metrics of
  * design §4.
  */
-export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics {
+export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics, KubeRequestMetrics {
   readonly registry = new Registry();
+  private indexStore: ConditionedStore | undefined;
+  private readonly connectionStores = new Map<ConnectionKindLabel, ConditionedStore>();
   readonly reconcileTotal = new Counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller', labelNames: ['controller', 'result'], registers: [this.registry] });
   readonly reconcileErrors = new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller', labelNames: ['controller'], registers: [this.registry] });
   readonly reconcileTime = new Histogram({ name: 'controller_runtime_reconcile_time_seconds', help: 'Length of time per reconciliation per controller', labelNames: ['controller'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
@@ -34,9 +41,34 @@ export class OperatorMetrics implements KubeWriteMetrics, ReconcileMetrics {
   readonly lastVerified = new Gauge({ name: 'milvusindex_last_verified_timestamp_seconds', help: 'When the operator last verified a resource against Milvus', labelNames: ['namespace', 'name'], registers: [this.registry] });
   readonly sourceAvailable = new Gauge({ name: 'milvus_index_operator_source_available', help: '1 while a watched resource kind is readable and its cache synced, 0 while it is forbidden or its CRD absent', labelNames: ['source'], registers: [this.registry] });
   readonly isLeader = new Gauge({ name: 'leader_election_master_status', help: '1 when this replica is the leader', labelNames: ['name'], registers: [this.registry] });
+  readonly restClientRequests = new Counter({ name: 'rest_client_requests_total', help: 'Number of HTTP requests to the Kubernetes API server, partitioned by status code (<error> when no response came), method, and host', labelNames: ['code', 'method', 'host'], registers: [this.registry] });
+  readonly buildInfo = new Gauge({ name: 'milvus_index_operator_build_info', help: 'Always 1; the labels say which operator version runs on which Node.js', labelNames: ['version', 'node_version'], registers: [this.registry] });
+  readonly indexConditions = new SnapshotGauge(
+    { name: 'milvusindex_status_condition', help: 'Status of each condition of each MilvusIndex: 1 for the current status (True, False or Unknown), 0 for the others', labelNames: ['namespace', 'name', 'type', 'status'] as const, registers: [this.registry] },
+    () => (this.indexStore?.list() ?? []).flatMap((obj) => conditionSeries(obj).map(({ value, ...labels }) => ({ labels, value }))),
+  );
+  readonly connectionConditions = new SnapshotGauge(
+    { name: 'milvusconnection_status_condition', help: 'Status of each condition of each MilvusConnection and ClusterMilvusConnection (namespace empty): 1 for the current status, 0 for the others', labelNames: ['kind', 'namespace', 'name', 'type', 'status'] as const, registers: [this.registry] },
+    () => [...this.connectionStores].flatMap(([kind, store]) => store.list().flatMap((obj) => conditionSeries(obj).map(({ value, ...labels }) => ({ labels: { kind, ...labels }, value })))),
+  );
 
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
+    this.buildInfo.set({ version: VERSION, node_version: process.version }, 1);
+  }
+
+  /**
+   * The caches the condition gauges are read from at scrape time, so a series exists exactly while
+   * its resource does (a deleted resource's series go with the next scrape).
+   */
+  exportConditions(stores: { indexes: ConditionedStore; connections: Partial<Record<ConnectionKindLabel, ConditionedStore>> }): void {
+    this.indexStore = stores.indexes;
+    this.connectionStores.clear();
+    for (const [kind, store] of Object.entries(stores.connections) as Array<[ConnectionKindLabel, ConditionedStore]>) this.connectionStores.set(kind, store);
+  }
+
+  kubeRequest(method: string, host: string, code: string): void {
+    this.restClientRequests.inc({ code, method, host });
   }
 
   kubeWrite(kind: 'finalizer' | 'status' | 'event'): void {

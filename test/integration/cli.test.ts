@@ -1,7 +1,7 @@
 // The shipped CLI (dist/src/main.js, run with the project's Node 24) against the REAL
 // kube-apiserver + etcd and a REAL Milvus Lite, driven with the harness's kubectl, as a person would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -89,11 +89,41 @@ spec: { collectionName: ${collection}, fieldName: vec, indexType: IVF_FLAT, metr
     }
     expect(metrics).toMatch(/controller_runtime_reconcile_total\{controller="milvusindex",result="success"\} [1-9]/);
     expect(metrics).toMatch(/milvus_request_duration_seconds_count\{method="createIndex",outcome="success"\} 1/);
+    // Every request to the API server is counted (lists/watches are GETs, the status write a PATCH).
+    expect(metrics).toMatch(/rest_client_requests_total\{code="200",method="GET",host="127\.0\.0\.1:\d+"\} [1-9]/);
+    expect(metrics).toMatch(/rest_client_requests_total\{code="200",method="PATCH",host="127\.0\.0\.1:\d+"\} [1-9]/);
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(metrics).toContain(`milvus_index_operator_build_info{version="${version}",node_version="${process.version}"} 1`);
+    expect(metrics).toContain(`milvusindex_status_condition{namespace="${ns}",name="by-hand",type="Ready",status="True"} 1`);
+    expect(metrics).toContain(`milvusindex_status_condition{namespace="${ns}",name="by-hand",type="Ready",status="False"} 0`);
+    expect(metrics).toContain(`milvusindex_status_condition{namespace="${ns}",name="by-hand",type="Stalled",status="False"} 1`);
+    // A MilvusConnection is reconciled by its own controller, which exports the same metrics under its own label.
+    const connection = `apiVersion: index.milvus.io/v1alpha1
+kind: MilvusConnection
+metadata: { name: lite, namespace: ${ns} }
+spec: { uri: "${inject('milvusUri')}" }
+`;
+    const appliedConnection = await kubectl(['apply', '-f', '-'], connection);
+    expect(appliedConnection.code, appliedConnection.stderr).toBe(0);
+    const connected = await kubectl(['wait', '-n', ns, '--for=condition=Ready', 'milvusconnection/lite', '--timeout=60s']);
+    expect(connected.code, `${connected.stderr}\noperator output:\n${output}`).toBe(0);
+    const withConnection = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(withConnection).toMatch(/controller_runtime_reconcile_total\{controller="milvusconnection",result="success"\} [1-9]/);
+    expect(withConnection).toMatch(/controller_runtime_reconcile_time_seconds_count\{controller="milvusconnection"\} [1-9]/);
+    expect(withConnection).toMatch(/workqueue_adds_total\{name="milvusconnection"\} [1-9]/);
+    expect(withConnection).toContain('controller_runtime_max_concurrent_reconciles{controller="milvusconnection"} 2');
+    expect(withConnection).toContain(`milvusconnection_status_condition{kind="MilvusConnection",namespace="${ns}",name="lite",type="Ready",status="True"} 1`);
     expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status).toBe(200);
     const deleted = await kubectl(['delete', '-n', ns, 'mvi/by-hand', '--timeout=60s']);
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(await describeIndexes(client, collection)).toEqual([]);
+    const deletedConnection = await kubectl(['delete', '-n', ns, 'milvusconnection/lite', '--timeout=60s']);
+    expect(deletedConnection.code, deletedConnection.stderr).toBe(0);
+    // The per-resource condition series go with their resources (once the operator's cache saw the deletions).
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    await expect.poll(scrape, { timeout: 10_000, interval: 200 }).not.toContain('name="by-hand"');
+    await expect.poll(scrape, { timeout: 10_000, interval: 200 }).not.toContain('name="lite"');
     // Graceful shutdown: SIGTERM ends the process with exit code 0.
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

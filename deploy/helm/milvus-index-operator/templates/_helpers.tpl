@@ -82,3 +82,16 @@ The finalizers are added and removed with patch/update on the resource itself.
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end -}}
+
+{{/* operator.resyncPeriod (a duration as --resync-period takes it: 500ms, 10s, 5m, 1h; no unit = seconds) in whole seconds. */}}
+{{- define "mio.resyncSeconds" -}}
+{{- $d := toString .Values.operator.resyncPeriod -}}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $d -}}
+{{- $unit := default "s" (trimPrefix $number $d) -}}
+{{- mulf (float64 $number) (get (dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0) $unit) | ceil | int -}}
+{{- end -}}
+
+{{/* PromQL label matchers selecting the operator's own series (default: the job of the chart's metrics Service). */}}
+{{- define "mio.ruleSelector" -}}
+{{- default (printf "job=\"%s-metrics\"" (include "mio.fullname" .)) .Values.prometheusRule.selector -}}
+{{- end -}}
