@@ -25,6 +25,7 @@ export interface OperatorConfig {
   milvusToken: string | undefined;
   milvusUsername: string | undefined;
   milvusPassword: string | undefined;
+  milvusCredentialsDir: string | undefined;
   milvusTimeoutMs: number;
   milvusMaxConcurrentRequests: number;
   defaultConnectionNamespaces: string[];
@@ -65,6 +66,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'milvusToken', env: 'MILVUS_TOKEN', kind: 'string', default: '', help: 'Default connection: token (user:password or an API key). Environment only.', secret: true },
   { key: 'milvusUsername', env: 'MILVUS_USERNAME', kind: 'string', default: '', help: 'Default connection: user name. Environment only.' },
   { key: 'milvusPassword', env: 'MILVUS_PASSWORD', kind: 'string', default: '', help: 'Default connection: password. Environment only.', secret: true },
+  { key: 'milvusCredentialsDir', flag: 'milvus-credentials-dir', env: 'MILVUS_CREDENTIALS_DIR', kind: 'string', default: '', help: 'Default connection: a directory (a mounted Secret) with a `token` file, or `username` and `password` files; re-read every few seconds, so a rotated Secret needs no restart. Wins over MILVUS_TOKEN / MILVUS_USERNAME.' },
   { key: 'milvusTimeoutMs', flag: 'milvus-timeout', env: 'MILVUS_TIMEOUT', kind: 'duration', default: '30s', help: 'Deadline of each Milvus request.' },
   { key: 'milvusMaxConcurrentRequests', flag: 'milvus-max-concurrent-requests', env: 'MILVUS_MAX_CONCURRENT_REQUESTS', kind: 'int', default: '8', help: 'Default connection: at most this many Milvus requests in flight.' },
   { key: 'defaultConnectionNamespaces', flag: 'default-connection-namespaces', env: 'MIO_DEFAULT_CONNECTION_NAMESPACES', kind: 'list', default: '', help: 'Comma-separated namespaces allowed to use the default connection. Empty: all.' },

@@ -26,6 +26,7 @@ import type { ProcessLogger as Logger } from './observability/logger.js';
 import type { OperatorMetrics } from './observability/metrics.js';
 import { ClaimIndex } from './reconcile/claims.js';
 import { ByReferenceConnectionResolver } from './reconcile/connection/by-reference.js';
+import { CredentialFiles } from './reconcile/connection/credential-files.js';
 import { DefaultConnectionResolver } from './reconcile/connection/default-connection.js';
 import { ConnectionReconciler } from './reconcile/connection/reconciler.js';
 import { ConnectionRegistry } from './reconcile/connection/registry.js';
@@ -141,7 +142,12 @@ export class Operator {
       registry,
       namespaces: new CachedNamespaceLabels(kc),
       unavailable: (kind) => this.manager.unavailable().find((u) => u.name === SOURCE[kind])?.message,
-      fallback: new DefaultConnectionResolver({ target: defaultConnectionTarget(config), namespaces: config.defaultConnectionNamespaces, ownNamespace: process.env.POD_NAMESPACE }),
+      fallback: new DefaultConnectionResolver({
+        target: defaultConnectionTarget(config),
+        namespaces: config.defaultConnectionNamespaces,
+        ownNamespace: process.env.POD_NAMESPACE,
+        credentialFiles: config.milvusCredentialsDir ? new CredentialFiles(config.milvusCredentialsDir) : undefined,
+      }),
     });
     const claims = new ClaimIndex(indexes, resolver);
     const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);

@@ -3,6 +3,7 @@ import type { AnyConnection } from './api/connection.js';
 import type { MilvusIndex } from './api/milvusindex.js';
 import { objectKey, type InformerEventHandler } from './controller/informer.js';
 import type { ClaimIndex } from './reconcile/claims.js';
+import { secretRefsOf } from './reconcile/connection/credentials.js';
 import { connectionKey } from './reconcile/connection/resolution.js';
 
 type ConnectionKind = 'MilvusConnection' | 'ClusterMilvusConnection';
@@ -70,8 +71,7 @@ function wakeConnectionsOf(secret: V1Secret, t: WatchTargets): void {
   const name = secret.metadata?.name;
   for (const [kind, source] of Object.entries(t.connections) as Array<[ConnectionKind, WatchedSource<AnyConnection>]>) {
     for (const c of source.list()) {
-      const refs = [c.spec.credentialsSecretRef, c.spec.tls?.caSecretRef] as Array<{ name: string; namespace?: string } | undefined>;
-      const refersTo = refs.some((r) => r && r.name === name && (kind === 'MilvusConnection' ? c.metadata.namespace === ns : r.namespace === ns));
+      const refersTo = secretRefsOf(c).some((r) => r.name === name && (kind === 'MilvusConnection' ? c.metadata.namespace === ns : r.namespace === ns));
       if (refersTo) t.wakeConnection(kind, objectKey(c));
     }
   }

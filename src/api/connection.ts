@@ -12,6 +12,45 @@ export const CONNECTION_FINALIZER = 'index.milvus.io/connection-in-use';
 const SECRET_NAME = { minLength: 1, maxLength: LIMITS.kubeName, pattern: DNS_SUBDOMAIN };
 const secretName = () => Type.String({ ...SECRET_NAME, description: 'Name of the Secret.' });
 const secretNamespace = () => Type.String({ ...SECRET_NAME, description: 'Namespace of the Secret.' });
+const SECRET_KEY = { minLength: 1, maxLength: LIMITS.secretKey, pattern: '^[-._a-zA-Z0-9]+$' };
+/** A `{name, key}` selector of one Secret value (namespaced: the connection's own namespace). */
+const secretKeyRef = (what: string, withNamespace: boolean) => Type.Object(
+  withNamespace
+    ? { name: secretName(), namespace: secretNamespace(), key: Type.String({ ...SECRET_KEY, description: 'Key of the value in the Secret.' }) }
+    : { name: secretName(), key: Type.String({ ...SECRET_KEY, description: 'Key of the value in the Secret.' }) },
+  { description: `${what}: a key of a Secret${withNamespace ? '' : ' in the same namespace'}.` },
+);
+
+/**
+ * Credentials from Secret key selectors: a token, or a username and a password. Each may live in
+ * any key of any Secret (a Secret made by external-secrets or a Zilliz Cloud API key as it is).
+ */
+const credentials = (withNamespace: boolean) => Type.Optional(Type.Object(
+  {
+    token: Type.Optional(secretKeyRef('Milvus token ("user:password" or a Zilliz Cloud API key)', withNamespace)),
+    username: Type.Optional(secretKeyRef('Milvus user name', withNamespace)),
+    password: Type.Optional(secretKeyRef('Milvus password', withNamespace)),
+  },
+  {
+    description: 'Credentials from Secret key selectors: token, or username and password. Replaces credentialsSecretRef.',
+    'x-kubernetes-validations': [
+      { rule: 'has(self.token) != (has(self.username) || has(self.password))', message: 'credentials: set token, or username and password (not both, not neither)' },
+      { rule: 'has(self.username) == has(self.password)', message: 'credentials: username and password go together' },
+    ],
+  },
+));
+
+/** Client certificate for mutual TLS: a kubernetes.io/tls Secret (keys tls.crt and tls.key). */
+const clientCert = (withNamespace: boolean) => Type.Optional(Type.Object(
+  withNamespace ? { name: secretName(), namespace: secretNamespace() } : { name: secretName() },
+  { description: `Client certificate for mutual TLS: a kubernetes.io/tls Secret${withNamespace ? '' : ' in the same namespace'} with keys tls.crt (PEM chain) and tls.key (PEM private key).` },
+));
+
+const ONE_CREDENTIAL_SOURCE: CelRule = {
+  rule: '!(has(self.credentials) && has(self.credentialsSecretRef))',
+  message: 'set credentials or the deprecated credentialsSecretRef, not both',
+};
+
 const caKey = () => Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.secretKey, pattern: '^[-._a-zA-Z0-9]+$', default: 'ca.crt', description: 'Key holding the PEM CA bundle.' }));
 
 /**
@@ -21,7 +60,7 @@ const caKey = () => Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.
  */
 const NO_URI_CREDENTIALS: CelRule = {
   rule: "!self.uri.matches('^([a-zA-Z][a-zA-Z0-9+.-]*://)?[^/@]*@')",
-  message: 'uri must not contain credentials (user:password@): put them in a Secret and name it in spec.credentialsSecretRef',
+  message: 'uri must not contain credentials (user:password@): put them in a Secret and name it in spec.credentials (or the deprecated spec.credentialsSecretRef)',
   fieldPath: '.uri',
 };
 
@@ -37,7 +76,7 @@ const COMMON = {
   uri: Type.String({
     minLength: 1,
     maxLength: LIMITS.uri,
-    description: 'Milvus address: host:port, http://host[:port], or https://host[:port] (TLS), e.g. a Zilliz Cloud endpoint. No credentials: use credentialsSecretRef.',
+    description: 'Milvus address: host:port, http://host[:port], or https://host[:port] (TLS), e.g. a Zilliz Cloud endpoint. No credentials: use credentials.',
     'x-kubernetes-validations': URI_RULES,
   }),
   database: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.milvusName, pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'default', description: 'Database for MilvusIndexes that name none.' })),
@@ -68,17 +107,19 @@ const LabelSelectorSchema = Type.Object(
 export const MilvusConnectionSpecSchema = Type.Object(
   {
     ...COMMON,
-    credentialsSecretRef: Type.Optional(Type.Object({ name: secretName() }, { description: 'Secret in the same namespace with key `token`, or keys `username` and `password`.' })),
-    tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName() }, TLS_DESCRIPTION)),
+    credentials: credentials(false),
+    credentialsSecretRef: Type.Optional(Type.Object({ name: secretName() }, { description: 'Deprecated shorthand for credentials: a Secret in the same namespace with key `token`, or keys `username` and `password`.' })),
+    tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName(), clientCertSecretRef: clientCert(false) }, TLS_DESCRIPTION)),
   },
-  { description: 'A Milvus server usable by MilvusIndexes of this namespace.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS] },
+  { description: 'A Milvus server usable by MilvusIndexes of this namespace.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS, ONE_CREDENTIAL_SOURCE] },
 );
 
 export const ClusterMilvusConnectionSpecSchema = Type.Object(
   {
     ...COMMON,
-    credentialsSecretRef: Type.Optional(Type.Object({ name: secretName(), namespace: secretNamespace() }, { description: 'Secret with key `token`, or keys `username` and `password`.' })),
-    tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), namespace: secretNamespace(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName() }, TLS_DESCRIPTION)),
+    credentials: credentials(true),
+    credentialsSecretRef: Type.Optional(Type.Object({ name: secretName(), namespace: secretNamespace() }, { description: 'Deprecated shorthand for credentials: a Secret with key `token`, or keys `username` and `password`.' })),
+    tls: Type.Optional(Type.Object({ enabled: tlsEnabled(), caSecretRef: Type.Optional(Type.Object({ name: secretName(), namespace: secretNamespace(), key: caKey() }, CA_DESCRIPTION)), serverName: serverName(), clientCertSecretRef: clientCert(true) }, TLS_DESCRIPTION)),
     allowedNamespaces: Type.Optional(Type.Object(
       {
         from: StringEnum(['All', 'Selector'] as const, { default: 'All', description: 'All: every namespace may use it. Selector: namespaces whose labels match selector.' }),
@@ -90,7 +131,7 @@ export const ClusterMilvusConnectionSpecSchema = Type.Object(
       },
     )),
   },
-  { description: 'A Milvus server usable from the namespaces allowedNamespaces selects.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS] },
+  { description: 'A Milvus server usable from the namespaces allowedNamespaces selects.', 'x-kubernetes-validations': [NO_URI_CREDENTIALS, ONE_CREDENTIAL_SOURCE] },
 );
 export type MilvusConnectionSpec = Static<typeof MilvusConnectionSpecSchema>;
 export type ClusterMilvusConnectionSpec = Static<typeof ClusterMilvusConnectionSpecSchema>;

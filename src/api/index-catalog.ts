@@ -17,7 +17,8 @@ const SCALAR_INDEXES: Record<Exclude<FieldFamily, 'FloatVector' | 'BinaryVector'
   FloatingPoint: ['AUTOINDEX', 'INVERTED', 'STL_SORT'],
   Timestamptz: ['STL_SORT', 'INVERTED'],
   Array: ['BITMAP', 'INVERTED'],
-  Json: ['INVERTED', 'NGRAM'],
+  // JSON path indexes (params.json_path, json-path.ts): AUTOINDEX or INVERTED; NGRAM for VARCHAR casts.
+  Json: ['AUTOINDEX', 'INVERTED', 'NGRAM'],
   Geometry: ['RTREE'],
 };
 

@@ -26,7 +26,7 @@ export const PENDING_OPERATIONS = ['Create', 'Recreate', 'AlterProperties', 'Del
 /** Milvus writes whose refusal by the server is remembered for a generation (status.refusal). */
 export const REFUSABLE_ACTIONS = ['CreateIndex', 'AlterProperties'] as const;
 /** Server behaviours remembered as status.unsupported. */
-export const UNSUPPORTED_FEATURES = ['AlterIndexProperties', 'IndexName'] as const;
+export const UNSUPPORTED_FEATURES = ['AlterIndexProperties', 'IndexName', 'JsonPathIndex'] as const;
 
 /** Milvus object names: a letter or underscore, then letters, digits, underscores (Milvus's own rule). */
 const MILVUS_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -131,7 +131,7 @@ export type Refusal = Static<typeof RefusalSchema>;
 export const UnsupportedSchema = Type.Object(
   {
     generation: Type.Integer({ minimum: 0, description: 'The .metadata.generation for which the server showed the behaviour.' }),
-    what: StringEnum(UNSUPPORTED_FEATURES, { description: 'AlterIndexProperties: the server has no AlterIndex. IndexName: the server stored the index under another name than the one sent.' }),
+    what: StringEnum(UNSUPPORTED_FEATURES, { description: 'AlterIndexProperties: the server has no AlterIndex. IndexName: the server stored the index under another name than the one sent. JsonPathIndex: the server cannot index JSON fields (Milvus Lite, Milvus before 2.5).' }),
     message: Type.String({ description: 'What the server did or answered.' }),
     requestedAt: Type.Optional(Type.String({ description: `Value of the ${ANNOTATION_RECONCILE_REQUESTED_AT} annotation when recorded; changing the annotation retries once.` })),
   },

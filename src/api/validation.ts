@@ -1,5 +1,6 @@
 import type { MilvusIndexSpec } from './milvusindex.js';
 import { ALL_INDEX_TYPES, ALL_METRICS, PARAM_RANGES, familiesOfIndexType, fieldFamily, indexTypesFor, isVectorFamily, metricsFor } from './index-catalog.js';
+import { JSON_PARAM_KEYS, jsonFieldProblems, jsonParamProblems } from './json-path.js';
 import { LIMITS } from './schema-helpers.js';
 
 /** Longest user value a message quotes: a message must stay far below a condition's 32 KiB. */
@@ -63,9 +64,11 @@ export function validateSpec(spec: MilvusIndexSpec): SpecProblem[] {
     problems.push({ field: 'spec.metricType', message: 'MINHASH_LSH requires metricType MHJACCARD' });
   }
   const params = spec.params ?? {};
-  if (spec.indexType === 'AUTOINDEX' && Object.keys(params).length > 0) {
-    problems.push({ field: 'spec.params', message: 'AUTOINDEX takes no build params (Milvus chooses them); remove spec.params or pick an explicit index type such as HNSW' });
+  const buildParams = Object.keys(params).filter((k) => !(JSON_PARAM_KEYS as readonly string[]).includes(k));
+  if (spec.indexType === 'AUTOINDEX' && buildParams.length > 0) {
+    problems.push({ field: 'spec.params', message: 'AUTOINDEX takes no build params (Milvus chooses them; only the JSON path params json_path, json_cast_type, json_cast_function); remove them or pick an explicit index type such as HNSW' });
   }
+  problems.push(...jsonParamProblems(spec));
   problems.push(...sizeProblems(spec));
   const ranges = PARAM_RANGES[spec.indexType] ?? {};
   for (const [key, value] of Object.entries(params)) {
@@ -98,7 +101,7 @@ export function validateAgainstField(spec: MilvusIndexSpec, field: FieldShape): 
         : `indexType ${spec.indexType} cannot index field "${field.name}" of type ${field.dataType}; use one of ${allowedTypes.join(', ')}`,
     }];
   }
-  const problems: SpecProblem[] = [];
+  const problems: SpecProblem[] = [...jsonFieldProblems(spec, field)];
   if (isVectorFamily(family)) {
     const metrics = metricsFor(family);
     if (spec.metricType !== undefined && !metrics.includes(spec.metricType)) {

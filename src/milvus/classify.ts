@@ -19,6 +19,8 @@ export type MilvusFailure =
   | 'IndexExists'
   | 'CollectionLoaded'
   | 'InvalidParameter'
+  /** The server cannot index a JSON field at all (Milvus Lite, Milvus before 2.5): no JSON path indexes. */
+  | 'JsonIndexUnsupported'
   | 'AuthFailed'
   | 'RateLimited'
   | 'Unavailable'
@@ -36,6 +38,7 @@ const KIND_OF: Record<MilvusFailure, ErrorKind> = {
   // A release is a policy decision of the caller; until then, retry.
   CollectionLoaded: 'Transient',
   InvalidParameter: 'InvalidSpec',
+  JsonIndexUnsupported: 'Unsupported',
   AuthFailed: 'Transient',
   RateLimited: 'Transient',
   Unavailable: 'Transient',
@@ -120,6 +123,10 @@ const TEXT_RULES: ReadonlyArray<readonly [MilvusFailure, RegExp]> = [
   ['IndexExists', /index already exist|already exists for field|at most one distinct index|multiple indexes on same field|index name is already used/],
   ['CollectionLoaded', /loaded collection|collection is loaded|collection already loaded|release (it|the collection) first|call release/],
   ['IndexNotFound', /index not found|no index (on|to drop)|index\b.*\b(does not exist|doesn't exist|not exist)/],
+  // Lite 3.2: "field type JSON does not support scalar index", and for AUTOINDEX "field 'meta' has type
+  // JSON; create_index with index_type 'AUTOINDEX' requires a vector field"; Milvus 2.3.5 (1100): "create
+  // index on JSON field is not supported: invalid parameter[...]".
+  ['JsonIndexUnsupported', /field type json does not support scalar index|has type json; create_index with index_type '\w+' requires a vector field|create index on json field is not supported/],
   ['RateLimited', /rate limit|too many (concurrent )?requests|quota exceeded|memory limit exceeded|disk limit exceeded/],
   [
     'InvalidParameter',
@@ -165,7 +172,7 @@ export function failureOfStatus(status: MilvusStatus): MilvusFailure {
     if (definite) return definite;
     if (INPUT_CODES.has(code)) {
       const t = byText();
-      const overrides: MilvusFailure[] = ['FieldNotFound', 'CollectionNotFound', 'DatabaseNotFound', 'IndexExists', 'CollectionLoaded'];
+      const overrides: MilvusFailure[] = ['FieldNotFound', 'CollectionNotFound', 'DatabaseNotFound', 'IndexExists', 'CollectionLoaded', 'JsonIndexUnsupported'];
       return t && overrides.includes(t) ? t : 'InvalidParameter';
     }
   }
@@ -266,6 +273,8 @@ export function classifyThrown(err: unknown, ctx: ClassifyContext): MilvusError 
 
 /** TLS failures as Node's TLS stack words them (untrusted or mismatched certificate, TLS against plaintext). */
 const TLS_FAILURE = /certificate|self[- ]signed|wrong version number|ssl routines|tls handshake|altnames/i;
+/** An alert from the server about the client's certificate (mutual TLS), not about the server's. */
+const CLIENT_CERT_ALERT = /alert (certificate required|unknown ca|bad certificate|certificate unknown|certificate expired|certificate revoked)/i;
 /** Node's advice about system CAs names a Node flag the operator's users cannot act on. */
 const NODE_CA_ADVICE = /;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca\.?/gi;
 
@@ -276,9 +285,11 @@ function message(failure: MilvusFailure, ctx: ClassifyContext, cause: string): s
       ? 'authentication failed (check the connection credentials): '
       : failure === 'Unimplemented'
         ? 'the server does not implement this call: '
-        : TLS_FAILURE.test(clean)
-          ? 'TLS failed (check spec.tls: the CA Secret must hold the CA that signed the server certificate, serverName must be a name in it, and the server must serve TLS on this port): '
-          : '';
+        : CLIENT_CERT_ALERT.test(clean)
+          ? 'TLS failed (mutual TLS: the server requires a client certificate or refused the one sent; check spec.tls.clientCertSecretRef): '
+          : TLS_FAILURE.test(clean)
+            ? 'TLS failed (check spec.tls: the CA Secret must hold the CA that signed the server certificate, serverName must be a name in it, and the server must serve TLS on this port): '
+            : '';
   return `cannot ${ctx.action}: ${prefix}${clean}`;
 }
 

@@ -8,11 +8,12 @@ import { MilvusClient, promisify } from '@zilliz/milvus2-sdk-node';
 import pLimit, { type LimitFunction } from 'p-limit';
 
 import { canonicalParamsObject } from './canonical.js';
-import { ClassifiedMilvusError, classifyStatus, classifyThrown, type ClassifyContext } from './classify.js';
+import { ClassifiedMilvusError, classifyStatus, classifyThrown, redact, type ClassifyContext } from './classify.js';
 import type { ErrorKind } from './errors.js';
 import { normaliseLoadState, toFieldInfo, toObservedIndex, type RawField, type RawIndexDescription } from './normalize.js';
 import { isOk, statusOf, type MilvusStatus } from './status.js';
 import { buildClientConfig, describeTarget, nonEmpty } from './target.js';
+import { probeTlsHandshake } from './tls-probe.js';
 import type { CollectionLookup, ConnectionTarget, CreateIndexRequest, LoadState, MilvusIndexApi, ObservedIndex, WriteOptions } from './types.js';
 import { userinfoSecrets } from './uri.js';
 
@@ -52,11 +53,13 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
   private readonly secrets: string[];
   private readonly defaultDatabase: string;
   private readonly timeoutMs: number;
+  private readonly target: ConnectionTarget;
   private closed = false;
 
   constructor(target: ConnectionTarget, options: SdkMilvusIndexApiOptions = {}) {
     this.metrics = options.metrics ?? noopMilvusMetrics;
-    this.secrets = [target.token, target.password, ...userinfoSecrets(target.uri)].filter(nonEmpty);
+    this.target = target;
+    this.secrets = [target.token, target.password, target.tls?.clientKeyPem, ...userinfoSecrets(target.uri)].filter(nonEmpty);
     this.defaultDatabase = target.database || 'default';
     this.timeoutMs = target.timeoutMs >= 1 ? Math.floor(target.timeoutMs) : 15_000;
     const limit = Math.floor(target.maxConcurrentRequests ?? 0);
@@ -216,13 +219,25 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
     );
   }
 
+  /**
+   * The server's version: the connection check. When it fails to connect over TLS, the message
+   * carries what a plain TLS handshake meets (tls-probe.ts), since gRPC hides a refused client
+   * certificate behind "Failed to connect".
+   */
   async serverVersion(): Promise<string> {
-    return this.run('serverVersion', 'get the server version', (c) => c.getVersion(), (res, ctx) => {
-      // UNIMPLEMENTED: not a Milvus server (any gRPC endpoint answers so), or Milvus Lite 2.x.
-      requireOk(res, ctx, 'the server does not implement GetVersion (not a Milvus server, or Milvus Lite 2.x)');
-      const version = (res as { version?: unknown }).version;
-      return typeof version === 'string' && version !== '' ? version : 'unknown';
-    });
+    try {
+      return await this.run('serverVersion', 'get the server version', (c) => c.getVersion(), (res, ctx) => {
+        // UNIMPLEMENTED: not a Milvus server (any gRPC endpoint answers so), or Milvus Lite 2.x.
+        requireOk(res, ctx, 'the server does not implement GetVersion (not a Milvus server, or Milvus Lite 2.x)');
+        const version = (res as { version?: unknown }).version;
+        return typeof version === 'string' && version !== '' ? version : 'unknown';
+      });
+    } catch (e) {
+      if (!(e instanceof ClassifiedMilvusError) || e.failure !== 'Unavailable') throw e;
+      const tls = await probeTlsHandshake(this.target, Math.min(this.timeoutMs, 5_000));
+      if (!tls) throw e;
+      throw new ClassifiedMilvusError('Unavailable', 'serverVersion', `${e.message} (TLS handshake: ${redact(tls, this.secrets)})`, { cause: e });
+    }
   }
 
   // ---- plumbing ------------------------------------------------------------------------------

@@ -35,7 +35,9 @@ export function targetFingerprint(target: ConnectionTarget): string {
     username: target.username || undefined,
     password: target.password || undefined,
     timeoutMs: target.timeoutMs,
-    tls: target.tls ? { enabled: target.tls.enabled, caPem: target.tls.caPem || undefined, serverName: target.tls.serverName || undefined } : undefined,
+    tls: target.tls
+      ? { enabled: target.tls.enabled, caPem: target.tls.caPem || undefined, serverName: target.tls.serverName || undefined, clientCertPem: target.tls.clientCertPem || undefined, clientKeyPem: target.tls.clientKeyPem || undefined }
+      : undefined,
     maxConcurrentRequests: target.maxConcurrentRequests && target.maxConcurrentRequests > 0 ? target.maxConcurrentRequests : undefined,
   };
   return createHash('sha256').update(stableJson(normalised)).digest('hex');

@@ -28,7 +28,7 @@ export function describeTarget(target: ConnectionTarget): string {
   }
   const tlsOn = https || target.tls?.enabled === true;
   const tls = tlsOn
-    ? `tls=on${target.tls?.caPem ? ' (custom ca)' : ''}${target.tls?.serverName ? ` serverName=${target.tls.serverName}` : ''}`
+    ? `tls=on${target.tls?.caPem ? ' (custom ca)' : ''}${hasClientCert(target) ? ' (client cert)' : ''}${target.tls?.serverName ? ` serverName=${target.tls.serverName}` : ''}`
     : 'tls=off';
   const auth = nonEmpty(target.token)
     ? 'auth=token'
@@ -39,11 +39,16 @@ export function describeTarget(target: ConnectionTarget): string {
   return `${where} database=${target.database || 'default'} ${auth} ${tls} timeout=${target.timeoutMs}ms${limit}`;
 }
 
+function hasClientCert(target: ConnectionTarget): boolean {
+  return nonEmpty(target.tls?.clientCertPem) && nonEmpty(target.tls?.clientKeyPem);
+}
+
 /**
  * The SDK configuration for a target. Throws MilvusError(InvalidSpec) for an unusable uri
  * (including one with userinfo). Token wins over username/password (as in the SDK); TLS is on for
  * https:// or tls.enabled, with caPem as the only root (one-way TLS) and serverName as the TLS
- * name override.
+ * name override. A client certificate and key turn on mutual TLS: the SDK's TWO_WAY mode, chosen by
+ * tls.privateKey (with certChain, and rootCert or the system roots).
  */
 export function buildClientConfig(target: ConnectionTarget, sdkLogLevel = 'warn'): ClientConfig {
   const { address, https } = parseMilvusUri(target.uri);
@@ -66,7 +71,11 @@ export function buildClientConfig(target: ConnectionTarget, sdkLogLevel = 'warn'
     const tls: NonNullable<ClientConfig['tls']> = {};
     if (nonEmpty(target.tls?.caPem)) tls.rootCert = Buffer.from(target.tls.caPem, 'utf8');
     if (nonEmpty(target.tls?.serverName)) tls.serverName = target.tls.serverName;
-    if (tls.rootCert) config.tls = tls;
+    if (hasClientCert(target)) {
+      tls.privateKey = Buffer.from(target.tls!.clientKeyPem!, 'utf8');
+      tls.certChain = Buffer.from(target.tls!.clientCertPem!, 'utf8');
+    }
+    if (tls.rootCert || tls.privateKey) config.tls = tls;
     else {
       config.ssl = true;
       if (tls.serverName) config.tls = tls;

@@ -15,7 +15,8 @@ export interface ConnectionTarget {
   password?: string;
   /** Per-request deadline. */
   timeoutMs: number;
-  tls?: { enabled: boolean; caPem?: string; serverName?: string };
+  /** caPem: the only root (default: system roots). clientCertPem + clientKeyPem: mutual TLS. */
+  tls?: { enabled: boolean; caPem?: string; serverName?: string; clientCertPem?: string; clientKeyPem?: string };
   /** At most this many Milvus calls in flight on this connection (unset or <= 0: no limit). */
   maxConcurrentRequests?: number;
 }

@@ -146,3 +146,15 @@ function canonicalIPv6(bracketed: string): string {
     return bracketed;
   }
 }
+
+/** Zilliz Cloud serverless endpoints: `<cluster>.serverless.<region>.cloud.zilliz.com`. */
+const ZILLIZ_SERVERLESS_HOST = /^[a-z0-9-]+\.serverless\.[a-z0-9-]+\.cloud\.zilliz\.com$/;
+
+/**
+ * True when the uri points at a Zilliz Cloud serverless cluster, which builds AUTOINDEX only
+ * (dedicated clusters take the explicit index types too). Never throws.
+ */
+export function isZillizServerless(uri: string): boolean {
+  const parsed = parseEndpoint(splitUri(uri));
+  return typeof parsed !== 'string' && ZILLIZ_SERVERLESS_HOST.test(parsed.host.toLowerCase().replace(/\.+$/, ''));
+}

@@ -8,6 +8,7 @@ export const REDACT_PATHS = [
   'token', 'password', 'milvusToken', 'milvusPassword', 'authorization', 'Authorization',
   '*.token', '*.password', '*.milvusToken', '*.milvusPassword', '*.authorization', '*.Authorization',
   'target.token', 'target.password', 'headers.authorization', 'req.headers.authorization',
+  'clientKeyPem', '*.clientKeyPem', 'target.tls.clientKeyPem', 'privateKey', '*.privateKey',
 ];
 
 /** The logging port every component takes: structured fields first, then a lowercase message. */

@@ -1,10 +1,17 @@
+import { defaultJsonIndexName, jsonPathOf } from '../api/json-path.js';
 import type { MilvusIndex } from '../api/milvusindex.js';
 import { objectKey } from '../controller/informer.js';
 import type { ObjectStore } from '../controller/types.js';
 import { connectionKeyOf, type ConnectionResolver } from './connection/resolution.js';
 
+/**
+ * The Milvus index name: spec.indexName, else the field name (Milvus's own default), except for a
+ * JSON path index, whose default names the path (several paths of one field each get their own).
+ */
 export function resolvedIndexName(r: MilvusIndex): string {
-  return r.spec.indexName ?? r.spec.fieldName;
+  if (r.spec.indexName !== undefined) return r.spec.indexName;
+  const path = jsonPathOf(r.spec);
+  return path === undefined ? r.spec.fieldName : defaultJsonIndexName(r.spec.fieldName, path);
 }
 
 /** The database an index lives in: the spec's, else the connection's, else "default". */

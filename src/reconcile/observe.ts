@@ -1,10 +1,12 @@
+import { jsonPathOf } from '../api/json-path.js';
 import { FINALIZER, type MilvusIndex } from '../api/milvusindex.js';
 import { objectKey } from '../controller/informer.js';
 import { isMilvusError } from '../milvus/errors.js';
-import type { MilvusClientProvider, MilvusIndexApi } from '../milvus/types.js';
+import type { MilvusClientProvider, MilvusIndexApi, ObservedIndex } from '../milvus/types.js';
 import { resolvedDatabase, resolvedIndexName, type ClaimIndex } from './claims.js';
 import type { ConnectionResolution, ConnectionResolver } from './connection/resolution.js';
 import { definitionOf } from './compare.js';
+import { serverlessRefuses } from './serverless.js';
 import type { MilvusObservation, Observation, PeerClaim } from './observation.js';
 
 /** Other resources in the cache claiming the same Milvus index. */
@@ -51,7 +53,9 @@ export async function observe(resource: MilvusIndex, deps: ObserveDeps): Promise
   };
   const deleting = resource.metadata.deletionTimestamp !== undefined;
   const hasFinalizer = (resource.metadata.finalizers ?? []).includes(FINALIZER);
-  if (conn.kind !== 'Ready' || (!deleting && !hasFinalizer) || (deleting && !hasFinalizer)) {
+  // A spec a serverless endpoint cannot build is answered from the uri alone: no Milvus call at all.
+  const refusedUpFront = conn.kind === 'Ready' && !deleting && serverlessRefuses(resource.spec, conn.displayUri);
+  if (conn.kind !== 'Ready' || (!deleting && !hasFinalizer) || (deleting && !hasFinalizer) || refusedUpFront) {
     return { kind: 'Observed', observation: { ...base, milvus: { kind: 'NotObserved' } }, api: undefined };
   }
   const api = deps.milvus.get(conn.key, conn.target);
@@ -68,10 +72,18 @@ async function readMilvus(api: MilvusIndexApi, r: MilvusIndex, database: string,
       fields: collection.fields,
       loadState,
       index: indexes.find((i) => i.indexName === indexName),
-      otherIndexesOnField: indexes.filter((i) => i.fieldName === r.spec.fieldName && i.indexName !== indexName),
+      otherIndexesOnField: indexes.filter((i) => i.fieldName === r.spec.fieldName && i.indexName !== indexName && samePath(i, jsonPathOf(r.spec))),
     };
   } catch (e) {
     if (isMilvusError(e) && e.kind === 'DependencyMissing') return { kind: 'CollectionNotFound', message: e.message };
     return { kind: 'Unavailable', message: e instanceof Error ? e.message : String(e) };
   }
+}
+
+/**
+ * Milvus holds one index per field, except on JSON fields: one per json_path. An index on the same
+ * field blocks ours only when it covers the same path (or neither has one).
+ */
+function samePath(other: ObservedIndex, path: string | undefined): boolean {
+  return (other.params.json_path ?? undefined) === path;
 }

@@ -187,18 +187,33 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       expect(one(objs, 'Service').spec).toMatchObject({ ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics', protocol: 'TCP' }] });
     });
 
-    it('default connection credentials come from a Secret (existingSecret keys, or a chart-made Secret for defaultConnection.token)', async () => {
-      const existing = objects(await renderChart(helmBin.path, { set: ['defaultConnection.existingSecret=milvus-creds'] }));
-      const env = containerOf(one(existing, 'Deployment')).env as { name: string; valueFrom?: { secretKeyRef?: unknown } }[];
-      for (const [name, key] of [['MILVUS_TOKEN', 'token'], ['MILVUS_USERNAME', 'username'], ['MILVUS_PASSWORD', 'password']] as const) {
-        expect(env.find((e) => e.name === name)?.valueFrom?.secretKeyRef).toEqual({ name: 'milvus-creds', key, optional: true });
-      }
+    it('default connection credentials are a mounted Secret the operator re-reads (existingSecret keys, or a chart-made Secret for defaultConnection.token, with checksum/secret)', async () => {
+      const DIR = '/var/run/secrets/milvus-index-operator/default-connection';
+      const existing = objects(await renderChart(helmBin.path, { set: ['defaultConnection.existingSecret=milvus-creds', 'defaultConnection.secretKeys.token=apiKey'] }));
+      const dep = one(existing, 'Deployment');
+      const c = containerOf(dep);
+      const env = c.env as { name: string; value?: string }[];
+      for (const name of ['MILVUS_TOKEN', 'MILVUS_USERNAME', 'MILVUS_PASSWORD']) expect(env.map((e) => e.name), `${name}: no credentials in the environment (a rotation would need a restart)`).not.toContain(name);
+      expect(env.find((e) => e.name === 'MILVUS_CREDENTIALS_DIR')?.value).toBe(DIR);
+      expect(c.volumeMounts).toContainEqual({ name: 'default-connection', mountPath: DIR, readOnly: true });
+      const podSpec = (dep.spec as { template: { spec: { volumes: unknown[] }; metadata: { annotations?: Record<string, string> } } }).template;
+      expect(podSpec.spec.volumes).toContainEqual({
+        name: 'default-connection',
+        secret: { secretName: 'milvus-creds', defaultMode: 0o440, optional: true, items: [{ key: 'apiKey', path: 'token' }, { key: 'username', path: 'username' }, { key: 'password', path: 'password' }] },
+      });
+      expect(podSpec.metadata.annotations?.['checksum/secret'], 'an existingSecret is re-read in place: no roll').toBeUndefined();
       expect(find(existing, 'Secret')).toEqual([]);
-      const token = objects(await renderChart(helmBin.path, { set: ['defaultConnection.token=s3cr3t'] }));
+
+      const render = async (token: string) => objects(await renderChart(helmBin.path, { set: [`defaultConnection.token=${token}`] }));
+      const token = await render('s3cr3t');
       const secret = one(token, 'Secret', 'milvus-index-operator-default-connection');
       expect(secret.data).toEqual({ token: Buffer.from('s3cr3t').toString('base64') });
-      const tenv = containerOf(one(token, 'Deployment')).env as { name: string; valueFrom?: { secretKeyRef?: unknown } }[];
-      expect(tenv.find((e) => e.name === 'MILVUS_TOKEN')?.valueFrom?.secretKeyRef).toEqual({ name: 'milvus-index-operator-default-connection', key: 'token', optional: true });
+      const tdep = one(token, 'Deployment') as unknown as { spec: { template: { spec: { volumes: unknown[] }; metadata: { annotations: Record<string, string> } } } };
+      expect(tdep.spec.template.spec.volumes).toContainEqual({ name: 'default-connection', secret: { secretName: 'milvus-index-operator-default-connection', defaultMode: 0o440, optional: true, items: [{ key: 'token', path: 'token' }] } });
+      const checksum = tdep.spec.template.metadata.annotations['checksum/secret'];
+      expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+      const rotated = one(await render('s3cr3t-2'), 'Deployment') as unknown as typeof tdep;
+      expect(rotated.spec.template.metadata.annotations['checksum/secret'], 'a new chart-managed token rolls the pods').not.toBe(checksum);
       expect(JSON.stringify(one(token, 'Deployment'))).not.toContain('s3cr3t');
     });
 

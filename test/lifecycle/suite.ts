@@ -12,6 +12,7 @@ import { FINALIZER, type MilvusIndex } from '../../src/api/milvusindex.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import {
   createCollection,
+  createJsonCollection,
   createFlushedCollection,
   createIndexDirectly,
   describeIndexes,
@@ -490,6 +491,25 @@ export function describeLifecycle(server: LifecycleServer): void {
       const r = await mis.waitForReady('badtype', 'False', 'InvalidSpec');
       expect(readyOf(r)?.message).toContain('cannot index field "title" of type VarChar');
       expect(writesOn(c)).toEqual([]);
+    });
+
+    it(`JSON path indexes (AUTOINDEX on meta["a"], INVERTED on meta["b"]["c"]): this server has none, so both are Unsupported naming the version that can, neither a Conflict, each create sent once ${servers}`, async () => {
+      const c = uniqueCollection('jsonpath');
+      await createJsonCollection(client, c);
+      const base = { collectionName: c, fieldName: 'meta' };
+      await mis.create({ name: 'meta-a', spec: { ...base, indexType: 'AUTOINDEX', params: { json_path: 'meta["a"]', json_cast_type: 'VARCHAR' } } });
+      await mis.create({ name: 'meta-b-c', spec: { ...base, indexType: 'INVERTED', params: { json_path: 'meta["b"]["c"]', json_cast_type: 'DOUBLE' } } });
+      for (const [name, indexName] of [['meta-a', 'meta_a'], ['meta-b-c', 'meta_b_c']] as const) {
+        const r = await mis.waitForReady(name, 'False', 'Unsupported');
+        expect(readyOf(r)?.message, name).toMatch(/This Milvus version cannot index JSON paths.*JSON path indexes need Milvus 2\.5 or newer/);
+        expect(readyOf(r)?.message, name).toContain(`create index "${indexName}" on ${c}.meta`);
+        expect(conditionOf(r, 'Stalled'), name).toBe('True');
+        expect(r?.status?.unsupported, name).toMatchObject({ what: 'JsonPathIndex', message: expect.stringMatching(/JSON/) });
+        expect(r?.status?.ownership, name).toBeUndefined();
+      }
+      const creates = op.milvusWrites.on(c).filter((w) => w.action === 'CreateIndex');
+      expect(creates.map((w) => w.name).sort(), 'one create per resource, not retried').toEqual(['meta-a', 'meta-b-c']);
+      expect(await describeIndexes(client, c)).toEqual([]);
     });
 
     it(`the API server refuses identity changes (CEL) and invalid enums ${servers}`, async () => {

@@ -8,8 +8,11 @@ import type { AddressInfo } from 'node:net';
 export interface AuthProxyOptions {
   /** "host:port" of the plain-text upstream (Milvus Lite). */
   upstream: string;
-  /** Serve TLS with this certificate; plain h2c without. */
-  tls?: { certPem: string; keyPem: string };
+  /**
+   * Serve TLS with this certificate; plain h2c without. With clientCaPem, mutual TLS: a client
+   * certificate signed by that CA is required (the handshake fails without one).
+   */
+  tls?: { certPem: string; keyPem: string; clientCaPem?: string };
   /** Accepted credentials: tokens, or "user:password" strings. Empty = no auth required. */
   credentials: string[];
 }
@@ -87,7 +90,11 @@ export async function startAuthProxy(opts: AuthProxyOptions): Promise<AuthProxy>
   };
 
   const server: Http2Server | Http2SecureServer = opts.tls
-    ? http2.createSecureServer({ cert: opts.tls.certPem, key: opts.tls.keyPem })
+    ? http2.createSecureServer({
+      cert: opts.tls.certPem,
+      key: opts.tls.keyPem,
+      ...(opts.tls.clientCaPem ? { requestCert: true, rejectUnauthorized: true, ca: opts.tls.clientCaPem } : {}),
+    })
     : http2.createServer();
   server.on('stream', onStream);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

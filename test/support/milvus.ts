@@ -105,3 +105,16 @@ export function uniqueCollection(prefix: string): string {
   counter += 1;
   return `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter}`;
 }
+
+/** A collection with `id` (Int64 pk), `vec` (FloatVector, dim 8) and `meta` (JSON), for JSON path indexes. */
+export async function createJsonCollection(client: MilvusClient, name: string): Promise<void> {
+  const res = await client.createCollection({
+    collection_name: name,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
+      { name: 'vec', data_type: DataType.FloatVector, dim: 8 },
+      { name: 'meta', data_type: DataType.JSON },
+    ],
+  });
+  if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot create collection ${name}: ${JSON.stringify(res)}`);
+}

@@ -44,6 +44,19 @@ const names = (rs: MilvusIndex[]) => rs.map((r) => r.metadata.name).sort();
 const REF = { kind: 'MilvusConnection' as const, name: 'prod' };
 
 describe('ClaimIndex', () => {
+  it('JSON path indexes: one claim per (field, json_path); two resources on one path are peers', () => {
+    const json = (path: string, patch: Partial<MilvusIndex['spec']> = {}) => ({ fieldName: 'meta', indexType: 'AUTOINDEX', metricType: undefined, params: { json_path: path, json_cast_type: 'VARCHAR' }, ...patch });
+    const a = index('a', json('meta["a"]'));
+    const b = index('b', json('meta["b"]["c"]'));
+    const a2 = index('a2', json('meta["a"]'));
+    const named = index('named', json('meta["a"]', { indexName: 'meta_a' }));
+    const { claims } = world({ default: 'milvus:19530' }, a, b, a2, named);
+    expect(names(claims.peersOf(b))).toEqual([]);
+    // spec.indexName equal to the derived default is the same Milvus index.
+    expect(names(claims.peersOf(a))).toEqual(['a2', 'named']);
+    expect(JSON.parse(claimOf(b, new Resolver({ default: 'milvus:19530' }))!)).toEqual([`http://milvus.${NAMESPACE}.svc:19530`, 'default', 'docs', 'meta_b_c']);
+  });
+
   it('finds peers claiming the same index without listing the store', () => {
     const a = index('a');
     const b = index('b');

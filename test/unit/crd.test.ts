@@ -245,3 +245,32 @@ describe.each(['MilvusConnection', 'ClusterMilvusConnection'])('%s uri', (kind) 
     expect(uri().maxLength).toBe(2048);
   });
 });
+
+describe.each([['MilvusConnection', ['name', 'key']], ['ClusterMilvusConnection', ['name', 'namespace', 'key']]] as const)('%s credentials from Secret key selectors', (kind, required) => {
+  const props = () => specSchema(crdOf(kind)).properties as Json;
+  const credentials = () => props().credentials as Json;
+
+  it('token, username and password are {name, key} selectors with bounded strings', () => {
+    for (const f of ['token', 'username', 'password']) {
+      const sel = (credentials().properties as Json)[f] as Json;
+      expect([...(sel.required as string[])].sort(), f).toEqual([...required].sort());
+      for (const [name, p] of Object.entries(sel.properties as Record<string, Json>)) expect(p.maxLength, `${f}.${name}`).toEqual(expect.any(Number));
+    }
+  });
+
+  it('CEL: token, or username and password; the two go together', () => {
+    const rules = rulesOf(credentials());
+    expect(rules.map((r) => r.rule)).toEqual(['has(self.token) != (has(self.username) || has(self.password))', 'has(self.username) == has(self.password)']);
+  });
+
+  it('CEL on spec: credentials or the deprecated credentialsSecretRef, not both', () => {
+    expect(rulesOf(specSchema(crdOf(kind))).map((r) => r.rule)).toContain('!(has(self.credentials) && has(self.credentialsSecretRef))');
+    expect((props().credentialsSecretRef as Json).description).toMatch(/^Deprecated/);
+  });
+
+  it('tls.clientCertSecretRef names a kubernetes.io/tls Secret', () => {
+    const ref = ((props().tls as Json).properties as Json).clientCertSecretRef as Json;
+    expect(ref.description).toMatch(/kubernetes\.io\/tls.*tls\.crt.*tls\.key/);
+    expect(ref.required).toEqual(required.filter((r) => r !== 'key'));
+  });
+});

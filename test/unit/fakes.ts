@@ -1,4 +1,5 @@
 import { indexStatus } from '../../src/reconcile/decide/index.js';
+import { resolvedIndexName } from '../../src/reconcile/claims.js';
 // Test-only builders (rule 9: builders instead of object literals). Every builder starts from a
 // valid, ordinary default — a live MilvusIndex with our finalizer on docs.embedding (HNSW/COSINE,
 // M 16, efConstruction 200) against the default connection — and each method changes one thing.
@@ -293,6 +294,11 @@ export class ObservationBuilder {
     this.connection = { kind: 'NotReady', reason: 'ConnectionNotAllowed', message };
     return this;
   }
+  /** The connection's uri as observe.ts reports it (displayUri). */
+  connectionUri(uri: string): this {
+    if (this.connection.kind === 'Ready') this.connection = { ...this.connection, uri };
+    return this;
+  }
   connectionDatabase(database: string): this {
     if (this.connection.kind === 'Ready') this.connection = { ...this.connection, database };
     return this;
@@ -318,7 +324,7 @@ export class ObservationBuilder {
     const connectionDatabase = this.connection.kind === 'Ready' ? this.connection.database : undefined;
     return {
       resource: r,
-      indexName: r.spec.indexName ?? r.spec.fieldName,
+      indexName: resolvedIndexName(r),
       connection: { ...this.connection },
       database: r.spec.database ?? (connectionDatabase || 'default'),
       peers: this.peers.map((p) => ({ ...p })),

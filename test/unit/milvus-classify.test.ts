@@ -89,7 +89,9 @@ describe('classifyStatus', () => {
     { name: '[milvus-lite] 6 scalar type not implemented', given: s(6, 6, "scalar index_type 'STL_SORT' is not implemented; supported: INVERTED"), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus-lite] 6 vector type on scalar field', given: s(6, 6, "field 'title' has type VARCHAR; create_index with index_type 'HNSW' requires a vector field"), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus-lite] 6 missing metric_type', given: s(6, 6, "create_index missing required 'metric_type' parameter"), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
-    { name: '[milvus-lite] 6 JSON field scalar index', given: s(6, 6, 'field type JSON does not support scalar index'), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
+    { name: '[milvus-lite] 6 JSON field scalar index', given: s(6, 6, 'field type JSON does not support scalar index'), want: { kind: 'Unsupported', failure: 'JsonIndexUnsupported' } },
+    { name: '[milvus-lite] 6 AUTOINDEX on a JSON field', given: s(6, 6, "field 'meta' has type JSON; create_index with index_type 'AUTOINDEX' requires a vector field"), want: { kind: 'Unsupported', failure: 'JsonIndexUnsupported' } },
+    { name: '[milvus 2.3.5] 1100 index on a JSON field', given: s('IllegalArgument', 1100, 'create index on JSON field is not supported: invalid parameter[expected=supported field][actual=create index on JSON field]'), want: { kind: 'Unsupported', failure: 'JsonIndexUnsupported' } },
     { name: '[milvus-lite] 35 index already exists', given: s('CreateRoleFailure', 35, "index already exists for field 'vec'; call drop_index first"), want: { kind: 'Transient', failure: 'IndexExists' } },
     { name: '[milvus-lite] 6 drop on loaded collection', given: s(6, 6, 'index cannot be dropped on loaded collection; call release() first'), want: { kind: 'Transient', failure: 'CollectionLoaded' } },
     { name: '[milvus-lite] 700 no index on collection', given: s('IllegalRowRecord', 700, "no index on collection 'books'"), want: { kind: 'DependencyMissing', failure: 'IndexNotFound' } },
@@ -188,5 +190,13 @@ describe('redact', () => {
     { name: 'very short secrets are ignored (would mangle text)', given: { text: 'a b c', secrets: ['a'] }, want: 'a b c' },
   ])('$name', ({ given, want }) => {
     expect(redact(given.text, given.secrets)).toBe(want);
+  });
+});
+
+describe('mutual TLS refusals are not worded as a server-certificate problem', () => {
+  it('an alert about the client certificate points at spec.tls.clientCertSecretRef, not the CA', () => {
+    const err = classifyThrown(new Error('14 UNAVAILABLE: No connection established. Last error: 40AD21F0527F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:918:SSL alert number 116'), { method: 'serverVersion', action: 'get the server version' });
+    expect(err.message).toContain('mutual TLS: the server requires a client certificate or refused the one sent; check spec.tls.clientCertSecretRef');
+    expect(err.message).not.toContain('the CA Secret must hold');
   });
 });

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import { failureOf } from '../../src/milvus/classify.js';
 import { MilvusError } from '../../src/milvus/errors.js';
-import { displayUri, endpointIdentity, hasUserinfo, parseMilvusUri, userinfoSecrets, type ParsedMilvusUri } from '../../src/milvus/uri.js';
+import { displayUri, endpointIdentity, hasUserinfo, isZillizServerless, parseMilvusUri, userinfoSecrets, type ParsedMilvusUri } from '../../src/milvus/uri.js';
+import { buildClientConfig } from '../../src/milvus/target.js';
 
 function refusal(uri: string): MilvusError {
   try {
@@ -131,5 +132,29 @@ describe('displayUri / hasUserinfo / userinfoSecrets', () => {
   ];
   it.each(rows)('$name', ({ given, want }) => {
     expect({ display: displayUri(given), userinfo: hasUserinfo(given), secrets: userinfoSecrets(given) }).toEqual(want);
+  });
+});
+
+describe('Zilliz Cloud endpoints', () => {
+  it('a port-less serverless endpoint is https://host:443 for the SDK, TLS on', () => {
+    const uri = 'https://in03-xxxx.serverless.gcp-us-west1.cloud.zilliz.com';
+    expect(parseMilvusUri(uri)).toMatchObject({ port: 443, address: 'in03-xxxx.serverless.gcp-us-west1.cloud.zilliz.com:443', https: true });
+    const config = buildClientConfig({ uri, database: 'default', token: 'db_admin:x', timeoutMs: 1000 });
+    expect(config.address).toBe('in03-xxxx.serverless.gcp-us-west1.cloud.zilliz.com:443');
+    expect(config.ssl).toBe(true);
+    expect(parseMilvusUri('http://milvus.example.com').port).toBe(19530);
+  });
+
+  it.each([
+    ['https://in03-xxxx.serverless.gcp-us-west1.cloud.zilliz.com', true],
+    ['https://IN03-XXXX.Serverless.aws-us-west-2.cloud.zilliz.com:443/', true],
+    ['in03-xxxx.serverless.gcp-us-west1.cloud.zilliz.com:443', true],
+    ['https://in01-xxxx.aws-us-west-2.vectordb.zillizcloud.com:19530', false],
+    ['https://in03-xxxx.cloud.zilliz.com', false],
+    ['https://serverless.example.com', false],
+    ['https://in03-x.serverless.gcp-us-west1.cloud.zilliz.com.evil.example', false],
+    ['not a uri at all', false],
+  ])('isZillizServerless(%s) = %s', (uri, want) => {
+    expect(isZillizServerless(uri)).toBe(want);
   });
 });

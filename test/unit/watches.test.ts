@@ -38,13 +38,21 @@ describe('Secret events wake the connections that name them', () => {
     conn('MilvusConnection', 'prod', 'search', { credentialsSecretRef: { name: 'milvus-token' } }),
     conn('MilvusConnection', 'tls', 'search', { tls: { enabled: true, caSecretRef: { name: 'milvus-ca' } } }),
     conn('MilvusConnection', 'prod', 'other', { credentialsSecretRef: { name: 'milvus-token' } }),
+    conn('MilvusConnection', 'selectors', 'search', { credentials: { username: { name: 'users', key: 'u' }, password: { name: 'passwords', key: 'p' } }, tls: { enabled: true, clientCertSecretRef: { name: 'client-cert' } } }),
   ];
-  const cluster = [conn('ClusterMilvusConnection', 'shared', undefined, { credentialsSecretRef: { name: 'milvus-token', namespace: 'search' } })];
+  const cluster = [
+    conn('ClusterMilvusConnection', 'shared', undefined, { credentialsSecretRef: { name: 'milvus-token', namespace: 'search' } }),
+    conn('ClusterMilvusConnection', 'zilliz', undefined, { credentials: { token: { name: 'zilliz', namespace: 'platform', key: 'apiKey' } } }),
+  ];
 
   it.each([
     { created: secret('search', 'milvus-token'), wakes: ['MilvusConnection search/prod', 'ClusterMilvusConnection shared'] },
     { created: secret('search', 'milvus-ca'), wakes: ['MilvusConnection search/tls'] },
     { created: secret('other', 'milvus-token'), wakes: ['MilvusConnection other/prod'] },
+    { created: secret('search', 'passwords'), wakes: ['MilvusConnection search/selectors'] },
+    { created: secret('search', 'client-cert'), wakes: ['MilvusConnection search/selectors'] },
+    { created: secret('platform', 'zilliz'), wakes: ['ClusterMilvusConnection zilliz'] },
+    { created: secret('search', 'zilliz'), wakes: [] },
     { created: secret('search', 'unrelated'), wakes: [] },
   ])('creating $created.metadata.namespace/$created.metadata.name wakes $wakes', ({ created, wakes }) => {
     const w = wire({ ns, cluster });

@@ -1,6 +1,7 @@
 import type { MilvusIndex } from '../../api/milvusindex.js';
 import { displayUri, endpointIdentity } from '../../milvus/uri.js';
 import type { ConnectionTarget } from '../../milvus/types.js';
+import { withFileCredentials, type FileCredentials } from './credential-files.js';
 import { DEFAULT_CONNECTION_KEY, type ConnectionIdentity, type ConnectionResolution, type ConnectionResolver } from './resolution.js';
 
 /** The operator's own connection from flags/environment, restricted to some namespaces. */
@@ -10,6 +11,8 @@ export interface DefaultConnectionConfig {
   namespaces: readonly string[];
   /** The operator's own namespace: short service names in the URI are resolved against it. */
   ownNamespace?: string | undefined;
+  /** Credentials re-read from a mounted Secret (--milvus-credentials-dir); they win over the environment's. */
+  credentialFiles?: { current(): FileCredentials } | undefined;
 }
 
 /** Resolves resources without connectionRef (the default connection). */
@@ -31,6 +34,7 @@ export class DefaultConnectionResolver implements ConnectionResolver {
     if (allowed.length > 0 && !allowed.includes(resource.metadata.namespace)) {
       return { kind: 'NotReady', reason: 'ConnectionNotAllowed', message: `Namespace "${resource.metadata.namespace}" may not use the default connection (allowed: ${allowed.join(', ')}); set spec.connectionRef.` };
     }
-    return { kind: 'Ready', ...this.identity(resource)!, target: t };
+    const files = this.config.credentialFiles;
+    return { kind: 'Ready', ...this.identity(resource)!, target: files ? withFileCredentials(t, files.current()) : t };
   }
 }

@@ -6,11 +6,13 @@ import { describeKubeError, isWriteConflict } from '../../kube/errors.js';
 import type { SecretReader } from '../../kube/secrets.js';
 import { isAuthFailure } from '../../milvus/classify.js';
 import { targetFingerprint } from '../../milvus/pool.js';
+import { tlsFailureHint } from '../../milvus/tls-hint.js';
 import type { ConnectionTarget, MilvusClientProvider } from '../../milvus/types.js';
 import { displayUri, endpointIdentity } from '../../milvus/uri.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { applySummary, statusEqual } from '../conditions.js';
 import type { ConnectionRegistry, ConnectionState } from './registry.js';
+import { resolveConnectionTarget, type ResolvedTarget } from './credentials.js';
 import { connectionKey } from './resolution.js';
 import { connectionSummary } from './summary.js';
 
@@ -41,14 +43,6 @@ export interface ConnectionReconcilerDeps {
   events: EventRecorder;
 }
 
-type Credentials = { kind: 'Ok'; target: ConnectionTarget } | { kind: 'Missing'; reason: 'SecretNotFound' | 'SecretKeyMissing'; message: string };
-
-/** A referenced Secret that does not exist (yet): said so, and that it is waited for. */
-const secretAbsent = (name: string, ns: string, field: string): Credentials => ({
-  kind: 'Missing',
-  reason: 'SecretNotFound',
-  message: `Secret "${name}" in namespace "${ns}" (${field}) does not exist yet; it may still be on its way (external-secrets, sealed-secrets). Retrying with capped backoff; its creation is picked up without a change to this connection.`,
-});
 
 /**
  * Verifies a connection (reads its Secrets with `get`, asks the server its version), keeps the
@@ -157,9 +151,9 @@ export class ConnectionReconciler {
     const lastWorking = previous?.lastWorking;
     const fail = (reason: ConnectionReadyReason, message: string, target?: ConnectionTarget): ConnectionState =>
       ({ ready: false, reason, message, target, lastWorking, serverVersion: undefined });
-    let creds: Credentials;
+    let creds: ResolvedTarget;
     try {
-      creds = await this.buildTarget(obj);
+      creds = await resolveConnectionTarget(obj, this.deps.secrets);
     } catch (e) {
       return fail('SecretUnreadable', `cannot read the connection's Secret: ${describeKubeError(e)}. Retrying with capped backoff.`);
     }
@@ -171,43 +165,9 @@ export class ConnectionReconciler {
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       if (isAuthFailure(e)) return fail('AuthenticationFailed', `Milvus at ${displayUri(target.uri)} refused the credentials: ${msg}. Fix the Secret; the operator re-reads it on the next reconcile.`, target);
-      return fail('Unreachable', `Milvus at ${displayUri(target.uri)} cannot be reached: ${msg}. Retrying with backoff.`, target);
+      const hint = tlsFailureHint(msg, target);
+      return fail('Unreachable', `Milvus at ${displayUri(target.uri)} cannot be reached: ${msg}.${hint ? ` ${hint}` : ''} Retrying with backoff.`, target);
     }
-  }
-
-  private async buildTarget(obj: AnyConnection): Promise<Credentials> {
-    const spec = obj.spec;
-    const ownNamespace = obj.metadata.namespace;
-    const target: ConnectionTarget = {
-      uri: spec.uri,
-      database: spec.database ?? 'default',
-      timeoutMs: (spec.timeoutSeconds ?? 30) * 1000,
-      maxConcurrentRequests: spec.maxConcurrentRequests ?? 8,
-    };
-    const credsRef = spec.credentialsSecretRef as { name: string; namespace?: string } | undefined;
-    if (credsRef) {
-      const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : credsRef.namespace!;
-      const data = await this.deps.secrets.get(ns, credsRef.name);
-      if (!data) return secretAbsent(credsRef.name, ns, 'spec.credentialsSecretRef');
-      if (data.token) target.token = data.token;
-      else if (data.username && data.password) { target.username = data.username; target.password = data.password; }
-      else return { kind: 'Missing', reason: 'SecretKeyMissing', message: `Secret "${credsRef.name}" in namespace "${ns}" has neither a "token" key nor "username" and "password" keys.` };
-    }
-    const tls = spec.tls;
-    if (tls?.enabled || spec.uri.startsWith('https://')) {
-      target.tls = { enabled: true };
-      if (tls?.serverName) target.tls.serverName = tls.serverName;
-      const caRef = tls?.caSecretRef as { name: string; namespace?: string; key?: string } | undefined;
-      if (caRef) {
-        const ns = obj.kind === 'MilvusConnection' ? ownNamespace! : caRef.namespace!;
-        const data = await this.deps.secrets.get(ns, caRef.name);
-        const key = caRef.key ?? 'ca.crt';
-        if (!data) return secretAbsent(caRef.name, ns, 'spec.tls.caSecretRef');
-        if (!data[key]) return { kind: 'Missing', reason: 'SecretKeyMissing', message: `Secret "${caRef.name}" in namespace "${ns}" has no key "${key}" with the CA bundle.` };
-        target.tls.caPem = data[key];
-      }
-    }
-    return { kind: 'Ok', target };
   }
 }
 

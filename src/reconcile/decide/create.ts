@@ -1,9 +1,10 @@
+import { isJsonPathSpec, jsonPathOf } from '../../api/json-path.js';
 import { rfc3339 } from '../../api/time.js';
 import type { PendingOperation, Refusal } from '../../api/milvusindex.js';
 import type { CreateIndexRequest, ObservedIndex } from '../../milvus/types.js';
 import { definitionDiff } from '../compare.js';
 import type { EventSpec, Plan } from '../plan.js';
-import { refusedMessage } from './messages.js';
+import { jsonPathUnsupportedMessage, refusedMessage } from './messages.js';
 import { afterOurCreate, stillHolds, type IndexContext } from './context.js';
 import { indexStatus, OBSERVE_NOW, plan, progressing, stalled, warn } from './status.js';
 
@@ -15,6 +16,13 @@ import { indexStatus, OBSERVE_NOW, plan, progressing, stalled, warn } from './st
 export function decideAbsent(c: IndexContext): Plan {
   const other = c.m.otherIndexesOnField[0];
   if (other) return otherIndexOnField(c, other);
+  const moved = jsonPathMoved(c);
+  if (moved) return moved;
+  const unsupported = c.prev.unsupported;
+  if (unsupported?.what === 'JsonPathIndex' && stillHolds(unsupported, c)) {
+    const message = jsonPathUnsupportedMessage(`create index "${c.obs.indexName}" on ${c.spec.collectionName}.${c.spec.fieldName}`, unsupported.message);
+    return plan({ status: c.status({ summary: stalled('Unsupported', message) }) });
+  }
   const refusal = c.prev.refusal;
   if (refusal?.action === 'CreateIndex' && stillHolds(refusal, c)) {
     const previous = c.pending?.operation === 'Recreate' ? c.pending.previous : undefined;
@@ -33,8 +41,23 @@ function otherIndexOnField(c: IndexContext, other: ObservedIndex): Plan {
     const created = c.pending?.operation === 'Create' ? { pendingOperation: null } : {};
     return plan({ status: c.status({ summary: stalled('Unsupported', message), index: indexStatus(other), unsupported, ...created }), events: [warn('Unsupported', message)] });
   }
-  const message = `Field "${c.spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per field. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`;
+  const path = jsonPathOf(c.spec);
+  const message = path === undefined
+    ? `Field "${c.spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per field. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`
+    : `JSON path ${path} of field "${c.spec.fieldName}" already has index "${other.indexName}" and Milvus allows one index per path. Set spec.indexName to "${other.indexName}" to adopt it, or drop it in Milvus.`;
   return plan({ status: c.status({ summary: stalled('Conflict', message), ownership: null }), events: [warn('Conflict', message)], requeue: { kind: 'CappedBackoff' } });
+}
+
+/**
+ * A JSON path index named after its path (no spec.indexName) whose json_path was edited: the path is
+ * its identity, so the edit would leave the index this resource owns behind and create another.
+ * Refused until reverted (level-triggered: reverting finds the owned index again).
+ */
+function jsonPathMoved(c: IndexContext): Plan | undefined {
+  const was = c.prev.index?.name;
+  if (!c.owned || c.spec.indexName !== undefined || !isJsonPathSpec(c.spec) || was === undefined || was === c.obs.indexName) return undefined;
+  const message = `params.json_path is the identity of this JSON path index: this resource owns index "${was}", and the edited path would be index "${c.obs.indexName}". Revert params.json_path, or create another MilvusIndex for the new path (deleting this one drops "${was}"). Nothing was changed in Milvus.`;
+  return plan({ status: c.status({ summary: stalled('InvalidSpec', message) }), events: [warn('InvalidSpec', message)] });
 }
 
 /** Milvus refused this generation's create: not sent again until the spec or the annotation changes. */

@@ -1,7 +1,8 @@
 import type { Observation } from '../observation.js';
 import type { ActionFailure, Plan } from '../plan.js';
 import { requestedAtOf } from './context.js';
-import { describeAction, refusedMessage, unsupportedMessage } from './messages.js';
+import { isJsonPathSpec } from '../../api/json-path.js';
+import { describeAction, jsonPathUnsupportedMessage, refusedMessage, unsupportedMessage } from './messages.js';
 import { indexStatus, nextStatus, NONE, plan, SOON, stalled, waiting, warn, type StatusParts } from './status.js';
 
 /**
@@ -19,6 +20,10 @@ export function decideFailure(obs: Observation, failure: ActionFailure, now: Dat
   const record = { generation: obs.resource.metadata.generation, ...optional('requestedAt', requestedAtOf(obs)) };
   switch (failure.kind) {
     case 'Unsupported': {
+      if (failure.action.type === 'CreateIndex' && isJsonPathSpec(obs.resource.spec)) {
+        const message = jsonPathUnsupportedMessage(what, failure.message);
+        return plan({ status: status({ summary: stalled('Unsupported', message), ...index, unsupported: { ...record, what: 'JsonPathIndex', message: failure.message } }), events: [warn('Unsupported', message)] });
+      }
       const message = unsupportedMessage(what, failure.message);
       const unsupported = failure.action.type === 'AlterProperties' ? { unsupported: { ...record, what: 'AlterIndexProperties' as const, message: failure.message } } : {};
       // pendingOperation stays: a collection released for this attempt must still be reloaded.

@@ -24,3 +24,8 @@ export function describeAction(a: MilvusAction, obs: Observation): string {
     case 'LoadCollection': return `load collection "${c}"`;
   }
 }
+
+/** Ready message for a server without JSON path indexes (status.unsupported JsonPathIndex). */
+export function jsonPathUnsupportedMessage(what: string, serverMessage: string): string {
+  return `This Milvus version cannot index JSON paths, so it cannot ${what} (the server answered: ${serverMessage}). JSON path indexes need Milvus 2.5 or newer (or Zilliz Cloud); Milvus Lite and Milvus 2.3/2.4 have none. Upgrade the server, or delete this resource; not retried for this generation (${RETRY}).`;
+}

@@ -1,4 +1,5 @@
 import { formatProblems, validateAgainstField, validateSpec } from '../../api/validation.js';
+import { serverlessRefuses } from '../serverless.js';
 import type { Observation } from '../observation.js';
 import type { Plan } from '../plan.js';
 import type { Observed, Step } from './context.js';
@@ -17,6 +18,8 @@ export function checkPreconditions(obs: Observation, now: Date): Step<Observed> 
     const { reason, message } = obs.connection;
     return { plan: plan({ status: nextStatus(obs, { summary: waiting(reason, message) }, now), events: [warn(reason, message)], requeue: { kind: 'CappedBackoff' } }) };
   }
+  const serverless = checkServerless(obs, obs.connection.uri, now);
+  if (serverless) return { plan: serverless };
   const reach = checkReachable(obs, obs.connection.uri, now);
   if ('plan' in reach) return reach;
   const fieldPlan = checkField(obs, reach.next, now);
@@ -28,6 +31,14 @@ function checkSpec(obs: Observation, now: Date): Plan | undefined {
   if (problems.length === 0) return undefined;
   const message = `The spec is invalid: ${formatProblems(problems)}. Fix the spec; nothing was changed in Milvus.`;
   return plan({ status: nextStatus(obs, { summary: stalled('InvalidSpec', message) }, now), events: [warn('InvalidSpec', message)] });
+}
+
+/** A Zilliz Cloud serverless cluster builds AUTOINDEX only: say so before anything is sent. */
+function checkServerless(obs: Observation, uri: string, now: Date): Plan | undefined {
+  const spec = obs.resource.spec;
+  if (!serverlessRefuses(spec, uri)) return undefined;
+  const message = `${uri} is a Zilliz Cloud serverless cluster, which builds AUTOINDEX only; indexType ${spec.indexType} would be refused. Set spec.indexType: AUTOINDEX (keep metricType for a vector field, remove build params) in a new resource, or use a dedicated cluster. Nothing was sent to Milvus.`;
+  return plan({ status: nextStatus(obs, { summary: stalled('Unsupported', message) }, now), events: [warn('Unsupported', message)] });
 }
 
 function checkReachable(obs: Observation, uri: string, now: Date): Step<Observed> {

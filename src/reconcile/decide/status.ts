@@ -56,7 +56,7 @@ export function nextStatus(obs: Observation, parts: StatusParts, now: Date): Mil
   }
   if (out.refusal && out.refusal.generation !== gen) delete out.refusal;
   if (out.appliedProperties && out.appliedProperties.generation !== gen) delete out.appliedProperties;
-  if (out.unsupported?.what === 'AlterIndexProperties' && out.unsupported.generation !== gen) delete out.unsupported;
+  if ((out.unsupported?.what === 'AlterIndexProperties' || out.unsupported?.what === 'JsonPathIndex') && out.unsupported.generation !== gen) delete out.unsupported;
   // The server-ignores-index_name record is stale once an index under our own name is reported.
   if (out.unsupported?.what === 'IndexName' && out.index?.name === obs.indexName) delete out.unsupported;
   return clean(out);

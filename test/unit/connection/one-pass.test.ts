@@ -156,7 +156,7 @@ const rows: Row[] = [
     given: { connection: aConnection().tls({ enabled: true, caSecretRef: { name: 'milvus-ca', key: 'bundle.pem' } }).withFinalizer().build(), secrets: { [`${NAMESPACE}/milvus-ca`]: { 'ca.crt': CA_PEM } }, indexes: USED },
     want: {
       requeue: { kind: 'CappedBackoff' }, writes: ['writeStatus'],
-      ready: { status: 'False', reason: 'SecretKeyMissing', message: 'Secret "milvus-ca" in namespace "search" has no key "bundle.pem" with the CA bundle.' },
+      ready: { status: 'False', reason: 'SecretKeyMissing', message: 'Secret "milvus-ca" in namespace "search" (spec.tls.caSecretRef) has no "bundle.pem" key.' },
       reconciling: 'False', stalled: 'True',
       milvusTargets: [],
     },

@@ -55,6 +55,24 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'HNSW against a Zilliz Cloud serverless endpoint: Unsupported without a single Milvus call',
+    reason: 'serverless builds AUTOINDEX only; observe reads nothing and decide answers from the uri',
+    given: {
+      resources: [fresh()],
+      setup: (w) => {
+        const uri = 'https://in03-0123456789abcdef.serverless.gcp-us-west1.cloud.zilliz.com';
+        w.connections.resolution = { kind: 'Ready', key: 'default', endpoint: `${uri}:443`, displayUri: uri, database: 'default', target: { uri, database: 'default', timeoutMs: 1000 } };
+      },
+    },
+    want: {
+      requeue: { kind: 'None' },
+      journal: ['kube.writeStatus'],
+      ready: ['False', 'Unsupported'], stalled: 'True', reconciling: 'False',
+      events: ['docs-embedding Warning Unsupported'],
+      never: ['describeCollection', 'getLoadState', 'listIndexes', 'createIndex'],
+    },
+  },
+  {
     name: 'createIndex fails Transient',
     reason: 'decideFailure: MilvusUnavailable, Reconciling, retry with backoff; the IndexCreated event of the failed plan is not emitted',
     given: { resources: [fresh()], setup: (w) => { w.milvus.failures.createIndex = milvusError('Transient'); } },
