@@ -273,23 +273,24 @@ export function classifyThrown(err: unknown, ctx: ClassifyContext): MilvusError 
 
 /** TLS failures as Node's TLS stack words them (untrusted or mismatched certificate, TLS against plaintext). */
 const TLS_FAILURE = /certificate|self[- ]signed|wrong version number|ssl routines|tls handshake|altnames/i;
-/** An alert from the server about the client's certificate (mutual TLS), not about the server's. */
-const CLIENT_CERT_ALERT = /alert (certificate required|unknown ca|bad certificate|certificate unknown|certificate expired|certificate revoked)/i;
 /** Node's advice about system CAs names a Node flag the operator's users cannot act on. */
 const NODE_CA_ADVICE = /;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca\.?/gi;
 
+/** `text` without Node's --use-system-ca advice. What to fix in a connection is said by tls-hint.ts. */
+export function withoutNodeAdvice(text: string): string {
+  return text.replace(NODE_CA_ADVICE, '');
+}
+
 function message(failure: MilvusFailure, ctx: ClassifyContext, cause: string): string {
-  const clean = redact(cause.trim(), ctx.secrets).replace(NODE_CA_ADVICE, '');
+  const clean = withoutNodeAdvice(redact(cause.trim(), ctx.secrets));
   const prefix =
     failure === 'AuthFailed'
       ? 'authentication failed (check the connection credentials): '
       : failure === 'Unimplemented'
         ? 'the server does not implement this call: '
-        : CLIENT_CERT_ALERT.test(clean)
-          ? 'TLS failed (mutual TLS: the server requires a client certificate or refused the one sent; check spec.tls.clientCertSecretRef): '
-          : TLS_FAILURE.test(clean)
-            ? 'TLS failed (check spec.tls: the CA Secret must hold the CA that signed the server certificate, serverName must be a name in it, and the server must serve TLS on this port): '
-            : '';
+        : TLS_FAILURE.test(clean)
+          ? 'TLS failed: '
+          : '';
   return `cannot ${ctx.action}: ${prefix}${clean}`;
 }
 

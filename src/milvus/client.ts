@@ -8,7 +8,7 @@ import { MilvusClient, promisify } from '@zilliz/milvus2-sdk-node';
 import pLimit, { type LimitFunction } from 'p-limit';
 
 import { canonicalParamsObject } from './canonical.js';
-import { ClassifiedMilvusError, classifyStatus, classifyThrown, redact, type ClassifyContext } from './classify.js';
+import { ClassifiedMilvusError, classifyStatus, classifyThrown, redact, withoutNodeAdvice, type ClassifyContext } from './classify.js';
 import type { ErrorKind } from './errors.js';
 import { normaliseLoadState, toFieldInfo, toObservedIndex, type RawField, type RawIndexDescription } from './normalize.js';
 import { isOk, statusOf, type MilvusStatus } from './status.js';
@@ -236,7 +236,7 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
       if (!(e instanceof ClassifiedMilvusError) || e.failure !== 'Unavailable') throw e;
       const tls = await probeTlsHandshake(this.target, Math.min(this.timeoutMs, 5_000));
       if (!tls) throw e;
-      throw new ClassifiedMilvusError('Unavailable', 'serverVersion', `${e.message} (TLS handshake: ${redact(tls, this.secrets)})`, { cause: e });
+      throw new ClassifiedMilvusError('Unavailable', 'serverVersion', `${e.message} (TLS handshake: ${withoutNodeAdvice(redact(tls, this.secrets))})`, { cause: e });
     }
   }
 

@@ -138,7 +138,8 @@ describe(`authentication and TLS on the real server ${SERVERS}`, () => {
     const failed = await waitConnection('wrong-ca', 'False');
     console.log(`[security] wrong CA: ${failed.reason}: ${failed.message}`);
     expect(failed.reason).toBe('Unreachable');
-    expect(failed.message).toContain('TLS failed (check spec.tls');
+    expect(failed.message).toContain('check spec.tls.caSecretRef');
+    expect(failed.message).not.toContain('--use-system-ca');
     expect(failed.message).toMatch(/unable to verify the first certificate/);
     for (const n of ['secured', 'by-token']) expect(readyOf(await mis.get(n))?.status, `${n} unaffected`).toBe('True');
   });
