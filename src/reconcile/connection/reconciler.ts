@@ -43,6 +43,8 @@ export interface ConnectionReconcilerDeps {
   events: EventRecorder;
 }
 
+/** Not ready because a server (Milvus, or the API server for the Secret) refused or failed an exchange. */
+const FAILED_EXCHANGE: ReadonlySet<ConnectionReadyReason> = new Set(['Unreachable', 'AuthenticationFailed', 'SecretUnreadable']);
 
 /**
  * Verifies a connection (reads its Secrets with `get`, asks the server its version), keeps the
@@ -83,7 +85,10 @@ export class ConnectionReconciler {
         return { kind: 'Backoff', error };
       }
     }
-    return state.ready ? { kind: 'None' } : { kind: 'CappedBackoff' };
+    if (state.ready) return { kind: 'None' };
+    // A failed exchange with a server counts as a reconcile error (alerts on controller_runtime_reconcile_errors_total
+    // fire for it, as for a MilvusIndex whose Milvus is unreachable); waiting for a Secret or for a spec fix does not.
+    return FAILED_EXCHANGE.has(state.reason) ? { kind: 'CappedBackoff', error: state.message } : { kind: 'CappedBackoff' };
   };
 
   /** The connection is gone: forget its state and client, and let its users re-resolve. */

@@ -26,7 +26,7 @@ describe('ConnectionReconciler: across passes', () => {
     const h = new Harness({ connection: withTokenSecret().build(), secrets: TOKEN_SECRET, indexes: USED, version: UNAVAILABLE() });
     await h.reconcile();
     h.applyWrites();
-    expect(await h.reconcile()).toEqual({ kind: 'CappedBackoff' });
+    expect(await h.reconcile(), 'an unreachable server is a reconcile error').toEqual({ kind: 'CappedBackoff', error: expect.stringContaining('cannot be reached') });
     expect(h.writer.ops).toEqual([]);
     expect(h.changed).toEqual([PROD_KEY]);
   });
@@ -51,7 +51,7 @@ describe('ConnectionReconciler: across passes', () => {
     h.secrets.data[`${NAMESPACE}/milvus-creds`] = { token: TOKEN_ROTATED };
     h.milvus.version = UNAUTHENTICATED();
 
-    expect(await h.reconcile()).toEqual({ kind: 'CappedBackoff' });
+    expect(await h.reconcile()).toEqual({ kind: 'CappedBackoff', error: expect.stringContaining('refused the credentials') });
     expect(h.state).toMatchObject({ ready: false, reason: 'AuthenticationFailed', target: { token: TOKEN_ROTATED }, lastWorking: TOKEN_TARGET });
     expect(h.changed).toEqual([PROD_KEY, PROD_KEY]);
     expect(cond(h.lastStatus, 'Ready')).toMatchObject({ status: 'False', reason: 'AuthenticationFailed', lastTransitionTime: NOW_ISO });

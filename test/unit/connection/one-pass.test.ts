@@ -115,7 +115,7 @@ const rows: Row[] = [
     reason: 'a failed get (e.g. RBAC not applied yet) is reported, not thrown, and retried: Reconciling',
     given: { connection: withTokenSecret().build(), secrets: { [`${NAMESPACE}/milvus-creds`]: new ApiException(403, 'Forbidden', '{"message":"secrets \\"milvus-creds\\" is forbidden"}', {}) }, indexes: USED },
     want: {
-      requeue: { kind: 'CappedBackoff' }, writes: ['writeStatus'],
+      requeue: { kind: 'CappedBackoff', error: expect.any(String) }, writes: ['writeStatus'],
       reconciling: 'True', stalled: 'False',
       ready: { status: 'False', reason: 'SecretUnreadable', message: expect.stringMatching(/cannot read the connection's Secret: HTTP 403: secrets "milvus-creds" is forbidden/) },
       milvusTargets: [],
@@ -174,7 +174,7 @@ const rows: Row[] = [
     reason: 'an auth failure has its own reason; it needs a person (Stalled) but is re-checked with capped backoff; the token never shows',
     given: { connection: withTokenSecret().build(), secrets: TOKEN_SECRET, indexes: USED, version: UNAUTHENTICATED() },
     want: {
-      requeue: { kind: 'CappedBackoff' }, writes: ['writeStatus'],
+      requeue: { kind: 'CappedBackoff', error: expect.any(String) }, writes: ['writeStatus'],
       ready: { status: 'False', reason: 'AuthenticationFailed', message: expect.stringMatching(/^Milvus at milvus-prod\.milvus\.svc:19530 refused the credentials: .*authentication failed.*invalid token \*\*\*.*Fix the Secret/) },
       reconciling: 'False', stalled: 'True',
       registry: { ready: false, reason: 'AuthenticationFailed', target: TOKEN_TARGET, lastWorking: undefined },
@@ -185,14 +185,14 @@ const rows: Row[] = [
     name: 'AuthenticationFailed (gRPC 7 PERMISSION_DENIED)',
     reason: 'authorisation failures are reported the same way',
     given: { connection: withTokenSecret().build(), secrets: TOKEN_SECRET, indexes: USED, version: PERMISSION_DENIED() },
-    want: { requeue: { kind: 'CappedBackoff' }, writes: ['writeStatus'], ready: { status: 'False', reason: 'AuthenticationFailed' } },
+    want: { requeue: { kind: 'CappedBackoff', error: expect.any(String) }, writes: ['writeStatus'], ready: { status: 'False', reason: 'AuthenticationFailed' } },
   },
   {
     name: 'Unreachable (gRPC 14 UNAVAILABLE)',
     reason: 'an outage retries by itself: Reconciling, not Stalled; capped backoff',
     given: { connection: withTokenSecret().build(), secrets: TOKEN_SECRET, indexes: USED, version: UNAVAILABLE() },
     want: {
-      requeue: { kind: 'CappedBackoff' }, writes: ['writeStatus'],
+      requeue: { kind: 'CappedBackoff', error: expect.any(String) }, writes: ['writeStatus'],
       ready: { status: 'False', reason: 'Unreachable', message: expect.stringMatching(/^Milvus at milvus-prod\.milvus\.svc:19530 cannot be reached: .*UNAVAILABLE.*Retrying with backoff\.$/) },
       reconciling: 'True', stalled: 'False', serverVersion: null,
       registry: { ready: false, reason: 'Unreachable', target: TOKEN_TARGET },
@@ -202,7 +202,7 @@ const rows: Row[] = [
     name: 'Unreachable keeps the last reported server version',
     reason: 'status.serverVersion is what the server last said; an outage does not erase it',
     given: { connection: withTokenSecret().status({ serverVersion: 'v2.5.4' }).build(), secrets: TOKEN_SECRET, indexes: USED, version: UNAVAILABLE() },
-    want: { requeue: { kind: 'CappedBackoff' }, writes: ['writeStatus'], ready: { status: 'False', reason: 'Unreachable' }, serverVersion: 'v2.5.4' },
+    want: { requeue: { kind: 'CappedBackoff', error: expect.any(String) }, writes: ['writeStatus'], ready: { status: 'False', reason: 'Unreachable' }, serverVersion: 'v2.5.4' },
   },
 
   // ---- the finalizer
