@@ -81,6 +81,12 @@ test-milvus-standalone: node_modules prebuild
 manifests: node_modules
 	$(NPM_EXEC) tsx scripts/gen-manifests.ts
 
+## chart-docs: regenerate deploy/helm/milvus-index-operator/README.md (values table from the `# --` comments of values.yaml)
+## with helm-docs (built from the Go module proxy, cached); test/integration/helm.test.ts fails on drift
+.PHONY: chart-docs
+chart-docs: node_modules
+	$(NPM_EXEC) tsx scripts/gen-chart-docs.ts
+
 ## helm-lint: helm lint --strict of the chart (helm built from the Go module proxy, cached under ~/.cache/milvus-index-operator/tools)
 helm-lint:
 	@helm=$$(bash test/support/build-helm.sh | tail -n 1)/helm; \

@@ -7,10 +7,11 @@
 //   5. toxiproxy-server (test/support/build-toxiproxy.sh) and kube-controller-manager
 //      (test/support/build-controller-manager.sh) for the fault tier
 //   6. actionlint (test/support/build-actionlint.sh) for `make lint-workflows`
+//   7. helm-docs (test/support/build-helm-docs.sh) for `make chart-docs` and its drift test (test/integration/helm.test.ts)
 import { resolveBinaries, resolveControllerManager } from '../test/support/binaries.js';
 import { apiserverVersion, etcdVersion } from '../test/support/control-plane.js';
 import { ensureMilvusLite } from '../test/support/milvus-lite.js';
-import { resolveActionlint, resolveHadolint, resolveHelm, resolvePromtool, resolveToxiproxy } from '../test/support/tools.js';
+import { resolveActionlint, resolveHadolint, resolveHelmDocs, resolveHelm, resolvePromtool, resolveToxiproxy } from '../test/support/tools.js';
 
 async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
   const started = Date.now();
@@ -40,6 +41,8 @@ try {
   console.log(`[prebuild]   kube-controller-manager: ${kcm}`);
   const actionlint = await phase('actionlint', () => resolveActionlint());
   console.log(`[prebuild]   actionlint v${actionlint.version} from ${actionlint.source}: ${actionlint.path}`);
+  const helmDocs = await phase('helm-docs', () => resolveHelmDocs());
+  console.log(`[prebuild]   helm-docs v${helmDocs.version} from ${helmDocs.source}: ${helmDocs.path}`);
 } catch (err) {
   console.error(`[prebuild] failed: ${(err as Error).message}`);
   process.exitCode = 1;

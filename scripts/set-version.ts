@@ -1,7 +1,7 @@
 // `make set-version VERSION=X.Y.Z[-pre]`: writes a new version into package.json (and package-lock.json) and
 // everything that repeats it: Chart.yaml's version, appVersion, artifacthub.io/images tag and
-// artifacthub.io/prerelease; then `make manifests` re-renders deploy/manifests/ (which carries the chart
-// version). CHANGELOG.md is left to a person: move the [Unreleased] entries under "## [X.Y.Z] - YYYY-MM-DD".
+// artifacthub.io/prerelease; then `make manifests chart-docs` re-renders deploy/manifests/ (which carries the chart
+// version) and the chart's README.md (its version badges and install command). CHANGELOG.md is left to a person: move the [Unreleased] entries under "## [X.Y.Z] - YYYY-MM-DD".
 // scripts/release-check.ts says what still disagrees.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -32,8 +32,8 @@ function main(version: string | undefined): number {
   }
   execFileSync('npm', ['version', version, '--no-git-tag-version', '--allow-same-version'], { cwd: ROOT, stdio: 'inherit' });
   writeFileSync(CHART_YAML, chartWithVersion(readFileSync(CHART_YAML, 'utf8'), version));
-  execFileSync('make', ['manifests'], { cwd: ROOT, stdio: 'inherit' });
-  console.log(`version ${version}: package.json, package-lock.json, Chart.yaml, deploy/manifests/. Now date it in CHANGELOG.md.`);
+  execFileSync('make', ['manifests', 'chart-docs'], { cwd: ROOT, stdio: 'inherit' });
+  console.log(`version ${version}: package.json, package-lock.json, Chart.yaml, deploy/manifests/, the chart's README.md. Now date it in CHANGELOG.md.`);
   return 0;
 }
 

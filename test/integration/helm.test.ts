@@ -2,18 +2,19 @@
 // helm lint, helm template in both RBAC modes, the rendering applied with server-side dry-run to the
 // REAL kube-apiserver of the harness, the RBAC objects applied for real and checked with
 // `kubectl auth can-i --as=system:serviceaccount:…`, manifests/CRDs drift (the dashboard and alerts: monitoring.test.ts).
-import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { parseConfig } from '../../src/config.js';
 import { VERSION } from '../../src/version.js';
-import { CHART_DIR, CRD_DIR, expectedManifests, helm, MANIFESTS_DIR, renderChart } from '../support/chart.js';
+import { CHART_DOCS_INPUTS, CHART_README, renderChartDocs, valuesTable } from '../support/chart-docs.js';
+import { CHART_DIR, CRD_DIR, expectedManifests, helm, MANIFESTS_DIR, renderChart, renderedImage } from '../support/chart.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { run } from '../support/proc.js';
-import { resolveHelm, type ResolvedTool } from '../support/tools.js';
+import { resolveHelm, resolveHelmDocs, type ResolvedTool } from '../support/tools.js';
 
 const SERVER = '[kube-apiserver]';
 
@@ -98,6 +99,29 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       const both = await helm(helmBin.path, ['template', CHART_DIR, '--set', 'defaultConnection.token=x', '--set', 'defaultConnection.existingSecret=y']);
       expect(both.code).not.toBe(0);
       expect(both.stderr).toContain('not both');
+    });
+
+    it('accepts `global` (what a parent chart passes to its subcharts), directly and as a real subchart', async () => {
+      const direct = await helm(helmBin.path, ['template', CHART_DIR, '--set', 'global.foo=bar', '--set', 'global.imageRegistry=registry.example']);
+      expect(direct.code, direct.stderr).toBe(0);
+      expect(direct.stdout).toContain('kind: Deployment');
+      const parent = mkdtempSync(join(tmpdir(), 'mio-parent-'));
+      try {
+        writeFileSync(
+          join(parent, 'Chart.yaml'),
+          'apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n  - name: milvus-index-operator\n    version: ">=0.0.0-0"\n',
+        );
+        writeFileSync(join(parent, 'values.yaml'), 'global:\n  foo: bar\n  nested: { a: 1 }\nmilvus-index-operator:\n  replicaCount: 1\n');
+        cpSync(CHART_DIR, join(parent, 'charts', 'milvus-index-operator'), { recursive: true, dereference: true });
+        const sub = await helm(helmBin.path, ['template', 'platform', parent, '--namespace', 'ops']);
+        expect(sub.code, sub.stderr).toBe(0);
+        const dep = one(objects(sub.stdout), 'Deployment');
+        expect((dep.spec as { replicas: number }).replicas, 'the parent\'s values reach the subchart').toBe(1);
+        const badSub = await helm(helmBin.path, ['template', 'platform', parent, '--set', 'milvus-index-operator.replicas=3']);
+        expect(badSub.code, 'the subchart\'s schema still refuses unknown keys').not.toBe(0);
+      } finally {
+        rmSync(parent, { recursive: true, force: true });
+      }
     });
   });
 
@@ -264,6 +288,36 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       }
     });
 
+    it('the chart\'s README.md equals what helm-docs renders from values.yaml (regenerate with `make chart-docs`)', async () => {
+      const helmDocs = await resolveHelmDocs();
+      const rendered = await renderChartDocs(helmDocs.path);
+      expect(readFileSync(CHART_README, 'utf8'), 'deploy/helm/milvus-index-operator/README.md is stale: run `make chart-docs`').toBe(rendered);
+      // The table follows the comments: a changed comment changes the rendering.
+      const edited = mkdtempSync(join(tmpdir(), 'mio-chart-edited-'));
+      try {
+        for (const f of CHART_DOCS_INPUTS) writeFileSync(join(edited, f), readFileSync(join(CHART_DIR, f), 'utf8'));
+        const values = readFileSync(join(edited, 'values.yaml'), 'utf8');
+        writeFileSync(join(edited, 'values.yaml'), values.replace('# -- Replicas;', '# -- Edited replicas;'));
+        expect(valuesTable(await renderChartDocs(helmDocs.path, edited)).find((r) => r.key === 'replicaCount')?.description).toMatch(/^Edited replicas;/);
+      } finally {
+        rmSync(edited, { recursive: true, force: true });
+      }
+    }, 600_000);
+
+    it('every value in values.yaml has a described row in the chart README\'s values table', () => {
+      const rows = valuesTable(readFileSync(CHART_README, 'utf8'));
+      for (const r of rows) expect(r.description, `${r.key}: no \`# --\` comment in values.yaml`).not.toBe('');
+      const keys = rows.map((r) => r.key);
+      const covered = (path: string) => keys.some((k) => path === k || path.startsWith(`${k}.`));
+      const leaves = (v: unknown, path: string): string[] =>
+        v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0
+          ? Object.entries(v).flatMap(([k, c]) => leaves(c, path ? `${path}.${k}` : k))
+          : [path];
+      const all = leaves(parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')), '');
+      expect(all.length).toBeGreaterThan(50);
+      expect(all.filter((p) => !covered(p)), 'values without a row').toEqual([]);
+    });
+
     it('deploy/manifests/ equals the default rendering (regenerate with `make manifests`)', async () => {
       const expected = expectedManifests(await renderChart(helmBin.path));
       expect(readdirSync(MANIFESTS_DIR).sort(), 'files in deploy/manifests/ (run `make manifests`)').toEqual([...expected.keys()].sort());
@@ -292,8 +346,47 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
       // The plain manifests too. A dry-run does not create 00-namespace.yaml's namespace, so create it first.
       const created = await kubectl(['create', 'namespace', 'milvus-index-operator']);
       expect(created.code === 0 || created.stderr.includes('AlreadyExists'), created.stderr).toBe(true);
-      const manifests = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=helm-test', '-f', MANIFESTS_DIR]);
+      const manifests = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=helm-test', '-k', MANIFESTS_DIR]);
       expect(manifests.code, `${manifests.stderr}${manifests.stdout}`).toBe(0);
+      expect(manifests.stdout).toMatch(/deployment\.apps\/milvus-index-operator serverside-applied \(server dry run\)/);
+    });
+
+    it(`deploy/manifests/ is a kustomization: no Helm labels, the image overridable with images:, the result accepted by the API server ${SERVER}`, async () => {
+      const base = await kubectl(['kustomize', MANIFESTS_DIR]);
+      expect(base.code, base.stderr).toBe(0);
+      const baseObjs = objects(base.stdout);
+      expect(baseObjs.map((o) => o.kind)).toContain('Namespace');
+      const defaultImage = renderedImage(await renderChart(helmBin.path));
+      expect(containerOf(one(baseObjs, 'Deployment')).image).toBe(`${defaultImage.name}:${defaultImage.tag}`);
+      for (const o of baseObjs) {
+        const labels = (o.metadata as { labels?: Record<string, string> }).labels ?? {};
+        expect(Object.keys(labels), `${o.kind}/${o.metadata.name}`).not.toContain('app.kubernetes.io/managed-by');
+        expect(Object.keys(labels), `${o.kind}/${o.metadata.name}`).not.toContain('helm.sh/chart');
+      }
+      expect(base.stdout).not.toMatch(/managed-by: Helm|helm\.sh\/chart/);
+
+      const overlay = mkdtempSync(join(tmpdir(), 'mio-overlay-'));
+      try {
+        writeFileSync(
+          join(overlay, 'kustomization.yaml'),
+          `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${relative(overlay, MANIFESTS_DIR)}\n` +
+            `images:\n  - name: ${defaultImage.name}\n    newName: registry.example/team/milvus-index-operator\n    newTag: 9.9.9-test\n`,
+        );
+        const rendered = await kubectl(['kustomize', overlay]);
+        expect(rendered.code, rendered.stderr).toBe(0);
+        const dep = one(objects(rendered.stdout), 'Deployment');
+        expect(containerOf(dep).image).toBe('registry.example/team/milvus-index-operator:9.9.9-test');
+        const created = await kubectl(['create', 'namespace', 'milvus-index-operator']);
+        expect(created.code === 0 || created.stderr.includes('AlreadyExists'), created.stderr).toBe(true);
+        const applied = await kubectl(['apply', '--server-side', '--dry-run=server', '--field-manager=kustomize-test', '-o', 'json', '-f', '-'], rendered.stdout);
+        expect(applied.code, `${applied.stderr}${applied.stdout}`).toBe(0);
+        const items = (JSON.parse(applied.stdout) as { items: K8sObject[] }).items;
+        const served = one(items, 'Deployment');
+        expect(containerOf(served).image, 'the API server kept the overridden image').toBe('registry.example/team/milvus-index-operator:9.9.9-test');
+        expect(items.map((o) => o.kind).sort()).toEqual(objects(rendered.stdout).map((o) => o.kind).sort());
+      } finally {
+        rmSync(overlay, { recursive: true, force: true });
+      }
     });
 
     it(`the Artifact Hub examples (Chart.yaml artifacthub.io/crdsExamples) pass server-side apply --dry-run=server ${SERVER}`, async () => {

