@@ -1,5 +1,5 @@
 // Milvus set-up for integration tests, through the real SDK against the real server.
-import { DataType, MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { DataType, FunctionType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 
 export function sdkClient(uri: string): MilvusClient {
   const client = new MilvusClient({ address: uri, telemetry: { enabled: false }, timeout: 30_000, logLevel: 'error' } as ConstructorParameters<typeof MilvusClient>[0]);
@@ -115,6 +115,30 @@ export async function createJsonCollection(client: MilvusClient, name: string): 
       { name: 'vec', data_type: DataType.FloatVector, dim: 8 },
       { name: 'meta', data_type: DataType.JSON },
     ],
+  });
+  if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot create collection ${name}: ${JSON.stringify(res)}`);
+}
+
+/**
+ * The collection the samples under deploy/samples/ assume (`docs`): `id` (Int64 pk), `embedding` (FloatVector, dim 8),
+ * `sparse_embedding` (SparseFloatVector), `text` (VarChar with an analyzer) and `text_sparse` (the SparseFloatVector
+ * its BM25 function fills), `category` (VarChar), `in_stock` (Bool), `year` (Int64), `meta` (JSON). Empty.
+ */
+export async function createSamplesCollection(client: MilvusClient, name: string): Promise<void> {
+  const res = await client.createCollection({
+    collection_name: name,
+    fields: [
+      { name: 'id', data_type: DataType.Int64, is_primary_key: true, autoID: false },
+      { name: 'embedding', data_type: DataType.FloatVector, dim: 8 },
+      { name: 'sparse_embedding', data_type: DataType.SparseFloatVector },
+      { name: 'text', data_type: DataType.VarChar, max_length: 1000, enable_analyzer: true },
+      { name: 'text_sparse', data_type: DataType.SparseFloatVector },
+      { name: 'category', data_type: DataType.VarChar, max_length: 64 },
+      { name: 'in_stock', data_type: DataType.Bool },
+      { name: 'year', data_type: DataType.Int64 },
+      { name: 'meta', data_type: DataType.JSON },
+    ],
+    functions: [{ name: 'text_bm25', type: FunctionType.BM25, input_field_names: ['text'], output_field_names: ['text_sparse'], params: {} }],
   });
   if (res.error_code !== 'Success' || (res.code ?? 0) !== 0) throw new Error(`cannot create collection ${name}: ${JSON.stringify(res)}`);
 }
