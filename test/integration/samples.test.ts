@@ -46,6 +46,7 @@ describe(`deploy/samples/ against the real servers ${SERVERS}`, () => {
   let mis: MilvusIndexes;
   const suffix = `${process.pid}-${Date.now().toString(36)}`;
   const clusterConnections: string[] = [];
+  const collections: string[] = [];
 
   const kubectl = (args: string[], input?: string) =>
     run(join(inject('kubeBinDir'), 'kubectl'), args, { env: { ...process.env, KUBECONFIG: inject('kubeconfigPath') }, ...(input !== undefined ? { input } : {}) });
@@ -54,6 +55,7 @@ describe(`deploy/samples/ against the real servers ${SERVERS}`, () => {
   const applySample = async (file: string, patch: (d: Doc) => void = () => {}): Promise<{ docs: Doc[]; collection: string }> => {
     const collection = uniqueCollection('sample');
     await createSamplesCollection(direct, collection);
+    collections.push(collection);
     const docs = readSample(file);
     for (const d of docs) {
       if (d.kind === 'MilvusIndex') d.spec.collectionName = collection;
@@ -101,7 +103,8 @@ describe(`deploy/samples/ against the real servers ${SERVERS}`, () => {
   });
 
   afterAll(async () => {
-    if (ns) await kubectl(['delete', 'milvusindexes', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+    // Only after a failure: the last test deletes everything itself.
+    if (ns) await kubectl(['delete', 'milvusindexes', '--all', '-n', ns, '--wait=false']);
     for (const name of clusterConnections) await kubectl(['delete', 'clustermilvusconnection', name, '--wait=true', '--timeout=30s']);
     await op?.stop();
     await proxy?.close();
@@ -198,5 +201,11 @@ describe(`deploy/samples/ against the real servers ${SERVERS}`, () => {
     expect(readyOf(r)?.message).toMatch(/JSON path indexes need Milvus 2\.5 or newer/);
     expect(conditionOf(r, 'Stalled')).toBe('True');
     expect(await describeIndexes(direct, collection)).toEqual([]);
+  });
+
+  it(`deleting the samples' MilvusIndexes drops every index they created (each sample allows the collection release Milvus needs) ${SERVERS}`, async () => {
+    const res = await kubectl(['delete', 'milvusindexes', '--all', '-n', ns, '--wait=true', '--timeout=60s']);
+    expect(res.code, `${res.stderr}${res.stdout}`).toBe(0);
+    for (const c of collections) expect(await describeIndexes(direct, c), c).toEqual([]);
   });
 });
