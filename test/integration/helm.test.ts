@@ -282,6 +282,8 @@ describe(`Helm chart deploy/helm/milvus-index-operator ${SERVER}`, () => {
         for (const f of readdirSync(CRD_DIR).filter((n) => n.endsWith('.yaml'))) expect(files).toContain(`milvus-index-operator/crds/${f}`);
         expect(files).toContain('milvus-index-operator/LICENSE');
         expect(files).toContain('milvus-index-operator/values.schema.json');
+        expect(files, 'the values table Artifact Hub shows').toContain('milvus-index-operator/README.md');
+        expect(files, '.helmignore keeps the helm-docs template out').not.toContain('milvus-index-operator/README.md.gotmpl');
         expect(files, 'the dashboard that grafana.dashboards.enabled reads with .Files.Get').toContain('milvus-index-operator/dashboards/milvus-index-operator.json');
       } finally {
         rmSync(out, { recursive: true, force: true });
