@@ -130,7 +130,7 @@ const TEXT_RULES: ReadonlyArray<readonly [MilvusFailure, RegExp]> = [
   ['RateLimited', /rate limit|too many (concurrent )?requests|quota exceeded|memory limit exceeded|disk limit exceeded/],
   [
     'InvalidParameter',
-    /invalid index type|unknown (scalar )?index_type|index type not supported|reserved for a future phase|metric_type must be|invalid metric|metric type not found|not supported metric|only \w+ is the supported metric|only metric type can be passed|invalid parameter|invalid index param|missing required|out of range|must be (in|between|one of)|param .* is invalid|is not implemented; supported|requires a vector field|does not support scalar index|auto index on .* is not supported|is not configable index param|index name is (empty|invalid)|invalid index name|illegal/,
+    /invalid index type|unknown (scalar )?index_type|index type not supported|reserved for a future phase|metric_type must be|invalid metric|metric type not found|not supported metric|only \w+ is the supported metric|only [\w.]+ ?=? ?[\w.]+ is supported|only metric type can be passed|invalid parameter|invalid index param|missing required|out of range|must be (in|between|one of)|param .* is invalid|is not implemented; supported|requires a vector field|does not support scalar index|auto index on .* is not supported|is not configable index param|index name is (empty|invalid)|invalid index name|illegal/,
   ],
   ['Unimplemented', /service unimplemented|unimplemented|not implemented/],
   ['Unavailable', /service not ready|not ready|unavailable|timed? ?out|deadline/],

@@ -59,6 +59,7 @@ describe('classifyStatus', () => {
     { name: '[milvus] 1100 invalid parameter (checkTrain)', given: s('IllegalArgument', 1100, 'invalid parameter[expected=valid index params][actual=invalid index params]'), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus] 1101 missing parameter', given: s('IllegalArgument', 1101, 'missing parameter[M]'), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus] 1100 under 2.3-era mapping (UnexpectedError)', given: s('UnexpectedError', 1100, 'invalid parameter[expected=metric type][actual=HAMMING]'), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
+    { name: '[lite] a param value it does not implement (sparse drop_ratio_build)', given: s('UnexpectedError', 65535, 'only drop_ratio_build=0 is supported'), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus] 701 index type not supported (DISKANN)', given: s('UnexpectedError', 701, 'index type not supported[DISKANN]'), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus] 65535 only metric type with AUTOINDEX', given: s('UnexpectedError', 65535, 'only metric type can be passed when use AutoIndex'), want: { kind: 'InvalidSpec', failure: 'InvalidParameter' } },
     { name: '[milvus] 65535 same name, different params', given: s('UnexpectedError', 65535, 'CreateIndex failed: at most one distinct index is allowed per field'), want: { kind: 'Transient', failure: 'IndexExists' } },
