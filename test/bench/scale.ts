@@ -1,133 +1,221 @@
-// Benchmark: N MilvusIndexes from apply to Ready through the operator CLI, against the same N createIndex
-// calls issued directly through the SDK at the same concurrency; then an idle resync period.
-// Prints tables. Real local kube-apiserver + etcd and Milvus Lite (the test harness).
-// Run: make bench   (BENCH_N=1000 make bench for the design's scale target)
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CustomObjectsApi } from '@kubernetes/client-node';
-import { startControlPlane } from '../support/control-plane.js';
+// `make bench`: the reference benchmark. For each N in BENCH_N, on a fresh local kube-apiserver + etcd and a real
+// Milvus (Lite by default, BENCH_MILVUS=standalone for the Milvus 2.3 standalone), in one run:
+//   floor     the same createIndex calls straight through the SDK at the same concurrency, polled until built
+//   peer      test/bench/peer/operator.py (kopf + pymilvus, venv from PyPI cached under ~/.cache/milvus-index-operator)
+//   operator  the CLI (dist/src/main.js): apply → all Ready, per-resource latencies, writes and Milvus calls
+//   idle      everything Ready for BENCH_IDLE (default 1.1 × the resync period, default 5m): CPU, RSS, writes, calls
+//   restart   a new operator process over everything Ready: time until all re-verified, writes
+// Prints the tables and records the run in docs/benchmarks/results.json, docs/benchmarks.md and the SVG plot.
+// Knobs: BENCH_N (list, default "200,1000"), BENCH_CONCURRENCY (4), BENCH_RESYNC (5m), BENCH_IDLE, BENCH_SCENARIOS
+// (floor,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
+// standalone), BENCH_OPERATOR_ARGS (extra CLI flags), BENCH_LABEL (the row's name, default "current"),
+// BENCH_CPU_PROF=dir (--cpu-prof of the operator during apply), BENCH_RECORD=0 (print only).
+import { mkdirSync } from 'node:fs';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
+import { freemem, totalmem, cpus } from 'node:os';
+
+import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { installCrds } from '../support/global-setup.js';
 import { kubeConfigFromProvided } from '../support/kube.js';
 import { startMilvusLite } from '../support/milvus-lite.js';
-import { createCollection, sdkClient } from '../support/milvus.js';
+import { startMilvusStandalone } from '../support/milvus-standalone.js';
+import { sdkClient } from '../support/milvus.js';
+import { parseDuration } from '../../src/config.js';
+import { cpuSeconds, diff, loadavg, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
+import { ensurePeerVenv } from './peer/venv.js';
+import { record, type RunResult } from './report.js';
+import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, runFloor, startOperator, startPeer } from './systems.js';
+import { applyAll, body, createCollections, crdServed, deleteAll, GVR, until, watchReadiness, workload, type Workload } from './workload.js';
 
-const N = Number(process.env.BENCH_N ?? 200);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const RESYNC_S = Number(process.env.BENCH_RESYNC_S ?? 20);
-const ROOT = join(import.meta.dirname, '..', '..');
+const env = process.env;
+const NS = (env.BENCH_N ?? '200,1000').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 4);
+const RESYNC = env.BENCH_RESYNC ?? '5m';
+const IDLE_MS = env.BENCH_IDLE ? parseDuration(env.BENCH_IDLE) : Math.round(1.1 * parseDuration(RESYNC));
+const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'floor,peer,operator,idle,restart').split(','));
+const STANDALONE = env.BENCH_MILVUS === 'standalone';
+const ROWS = Number(env.BENCH_ROWS ?? (STANDALONE ? 20_000 : 20));
+const EXTRA = (env.BENCH_OPERATOR_ARGS ?? '').split(' ').filter(Boolean);
+const LABEL = env.BENCH_LABEL ?? 'current';
+const READY_TIMEOUT_MS = parseDuration(env.BENCH_READY_TIMEOUT ?? '30m');
 
-function pct(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+const s2 = (ms: number): string => (ms / 1000).toFixed(2);
+const perRes = (m: Map<string, number>, n: number): string => [...m].sort().map(([k, v]) => `${k || 'total'} ${(v / n).toFixed(2)}`).join(', ') || '0';
+
+async function benchOne(n: number): Promise<RunResult> {
+  const perCollection = Number(env.BENCH_PER_COLLECTION ?? (n >= 10_000 ? 40 : 2));
+  const w = workload(n, perCollection, ROWS, 'bench');
+  const dim = STANDALONE ? 128 : 8;
+  const [cp, milvus] = await Promise.all([startControlPlane(), STANDALONE ? startMilvusStandalone() : startMilvusLite()]);
+  const r: RunResult = { label: LABEL, n, date: new Date().toISOString(), milvus: STANDALONE ? 'Milvus 2.3 standalone' : 'Milvus Lite', collections: w.collections.length, perCollection, rows: ROWS, concurrency: CONCURRENCY, operatorArgs: EXTRA.join(' '), load: [loadavg()], machine: `${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB (${Math.round(freemem() / 2 ** 30)} free)` };
+  const client = sdkClient(milvus.uri);
+  try {
+    await installCrds(cp);
+    await crdServed(kubeConfigFromProvided(cp.kubeconfigYaml));
+    const t = Date.now();
+    await createCollections(client, w, dim);
+    console.log(`\n== N=${n}: ${w.collections.length} collections × ${perCollection} indexes, ${ROWS} rows each, in ${r.milvus} (${s2(Date.now() - t)} s to create); load ${loadavg()}`);
+    if (SCENARIOS.has('floor')) {
+      console.log('floor: SDK createIndex + describeIndex until built ...');
+      r.floorS = await runFloor(client, w, CONCURRENCY);
+      await dropAllDirectly(client, w);
+      r.load.push(loadavg());
+    }
+    if (SCENARIOS.has('peer')) { Object.assign(r, await benchPeer(cp, milvus.uri, w, client)); r.load.push(loadavg()); }
+    if (SCENARIOS.has('operator')) await benchOperator(cp, milvus.uri, w, r);
+    report(r);
+    return r;
+  } finally {
+    await client.closeConnection().catch(() => {});
+    await Promise.allSettled([cp.stop(), milvus.destroy()]);
+  }
 }
-function table(title: string, rows: [string, string | number][]): void {
-  console.log(`\n${title}`);
-  const w = Math.max(...rows.map(([k]) => k.length));
-  for (const [k, v] of rows) console.log(`  ${k.padEnd(w)}  ${v}`);
+
+async function namespace(cp: ControlPlane, name: string): Promise<string> {
+  const res = await cp.kubectl(['create', 'namespace', name]);
+  if (res.code !== 0) throw new Error(res.stderr);
+  return name;
 }
-async function metric(port: number, re: RegExp): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) { const m = re.exec(line); if (m) sum += Number(line.split(' ').pop()); }
-  return sum;
+
+/** kopf says nothing at its default level once it watches: one resource applied, Ready and deleted shows it does. */
+async function canary(kc: KubeConfig, ns: string, client: MilvusClient, watch: Awaited<ReturnType<typeof watchReadiness>>, lines: () => string): Promise<void> {
+  const c = workload(1, 1, 0, 'canary');
+  await createCollections(client, c, 8);
+  const def = { ...c.defs[0]!, name: 'canary' };
+  await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({ ...GVR, namespace: ns, body: body(def) });
+  await until('the peer: a canary Ready', () => watch.readyAt.has('canary'), 120_000, () => 'not yet', lines);
+  await kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...GVR, namespace: ns, name: 'canary' });
+  await until('the peer: the canary deleted', () => watch.goneAt.has('canary'), 120_000, () => 'not yet', lines);
+  watch.readyAt.clear();
+  watch.goneAt.clear();
 }
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+
+async function benchPeer(cp: ControlPlane, uri: string, w: Workload, client: MilvusClient): Promise<Partial<RunResult>> {
+  console.log('peer: kopf + pymilvus ...');
+  const venv = await ensurePeerVenv();
+  const kc = kubeConfigFromProvided(cp.kubeconfigYaml);
+  const ns = await namespace(cp, 'peer');
+  const peer = await startPeer(venv.kopf, { kubeconfigPath: cp.kubeconfigPath, milvusUri: uri, namespace: ns, concurrency: CONCURRENCY });
+  const watch = await watchReadiness(kc, ns);
+  try {
+    await canary(kc, ns, client, watch, () => peer.lines.slice(-20).join('\n'));
+    const w0 = await apiserverWrites(cp);
+    const peak = rssPeak(peer.pid);
+    const applied = await applyAll(kc, ns, w);
+    await until('the peer: every resource Ready', () => watch.readyAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.readyAt.size}/${w.n} Ready`, () => peer.lines.slice(-20).join('\n'));
+    const t1 = Math.min(...applied.values());
+    const writes = diff(await apiserverWrites(cp), w0);
+    writes.set('POST milvusindexes', (writes.get('POST milvusindexes') ?? 0) - w.n);
+    const lat = [...watch.readyAt].map(([k, v]) => v - applied.get(k)!);
+    const out = { peerVersions: venv.versions, peerS: (Math.max(...watch.readyAt.values()) - t1) / 1000, peerRssMiB: peak.stop(), peerReadyP50: pct(lat, 50) / 1000, peerWritesPerRes: Object.fromEntries([...writes].filter(([, v]) => v).map(([k, v]) => [k, v / w.n])) };
+    await deleteAll(kc, ns, w);
+    await until('the peer: every resource deleted', () => watch.goneAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.goneAt.size}/${w.n} gone`, () => peer.lines.slice(-20).join('\n'));
+    return out;
+  } finally {
+    watch.stop();
+    await peer.stop();
+  }
 }
-function cpuSeconds(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
+
+async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunResult): Promise<void> {
+  const kc = kubeConfigFromProvided(cp.kubeconfigYaml);
+  const ns = await namespace(cp, 'operator');
+  const opts = { kubeconfigPath: cp.kubeconfigPath, milvusUri: uri, namespace: ns, concurrency: CONCURRENCY, resync: RESYNC, extraArgs: EXTRA, ...(env.BENCH_CPU_PROF ? { cpuProfDir: env.BENCH_CPU_PROF } : {}) };
+  if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
+  console.log(`operator: ${EXTRA.join(' ') || 'default flags'} ...`);
+  let op = await startOperator(opts);
+  r.operatorStartRssMiB = rssMiB(op.pid);
+  const watch = await watchReadiness(kc, ns);
+  try {
+    const peak = rssPeak(op.pid);
+    const c0 = cpuSeconds(op.pid);
+    const applied = await applyAll(kc, ns, w);
+    await until('the operator: every resource Ready', () => watch.readyAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.readyAt.size}/${w.n} Ready`, () => op.lines.slice(-20).join('\n'));
+    const t1 = Math.min(...applied.values());
+    r.operatorS = (Math.max(...watch.readyAt.values()) - t1) / 1000;
+    r.operatorCpuS = cpuSeconds(op.pid) - c0;
+    r.operatorRssMiB = peak.stop();
+    const created = createIndexTimes(op);
+    const toCreate = [...created].map(([k, v]) => v - applied.get(k)!);
+    const toReady = [...watch.readyAt].map(([k, v]) => v - applied.get(k)!);
+    r.createP = [50, 95, 99].map((p) => pct(toCreate, p));
+    r.readyP = [50, 95, 99].map((p) => pct(toReady, p));
+    const m = await operatorMetrics(op.port);
+    r.kubeWritesPerRes = Object.fromEntries([...sumBy(m, 'milvusindex_kube_writes_total', 'kind')].map(([k, v]) => [k, v / w.n]));
+    r.milvusCallsPerRes = Object.fromEntries([...sumBy(m, 'milvus_request_duration_seconds_count', 'method')].map(([k, v]) => [k, v / w.n]));
+    r.load.push(loadavg());
+    if (opts.cpuProfDir) { await op.stop(); op = await startOperator({ ...opts, cpuProfDir: undefined }); }
+    if (SCENARIOS.has('idle')) await idle(op, w, r);
+    if (SCENARIOS.has('restart')) {
+      console.log('restart ...');
+      await op.stop();
+      const t0 = Date.now();
+      op = await startOperator(opts);
+      for (;;) {
+        const v = (await operatorMetrics(op.port)).filter((s) => s.name === 'milvusindex_last_verified_timestamp_seconds' && s.value * 1000 >= t0).length;
+        if (v >= w.n) break;
+        if (Date.now() - t0 > READY_TIMEOUT_MS) throw new Error(`restart: ${v}/${w.n} re-verified`);
+        await sleep(100);
+      }
+      r.restartS = (Date.now() - t0) / 1000;
+      r.restartWrites = total(sumBy(await operatorMetrics(op.port), 'milvusindex_kube_writes_total'));
+      r.restartRssMiB = rssMiB(op.pid);
+      r.load.push(loadavg());
+    }
+  } finally {
+    watch.stop();
+    await op.stop();
+  }
+}
+
+async function idle(op: Awaited<ReturnType<typeof startOperator>>, w: Workload, r: RunResult): Promise<void> {
+  const m0 = await operatorMetrics(op.port);
+  const c0 = cpuSeconds(op.pid);
+  console.log(`idle for ${s2(IDLE_MS)} s (resync period ${RESYNC}) ...`);
+  await sleep(IDLE_MS);
+  const m1 = await operatorMetrics(op.port);
+  const cpu = cpuSeconds(op.pid) - c0;
+  const calls = diff(sumBy(m1, 'milvus_request_duration_seconds_count', 'method'), sumBy(m0, 'milvus_request_duration_seconds_count', 'method'));
+  const resyncs = (IDLE_MS / parseDuration(RESYNC));
+  r.idle = {
+    seconds: IDLE_MS / 1000, resync: RESYNC, cpuPct: (cpu / (IDLE_MS / 1000)) * 100, rssMiB: rssMiB(op.pid),
+    kubeWrites: total(diff(sumBy(m1, 'milvusindex_kube_writes_total'), sumBy(m0, 'milvusindex_kube_writes_total'))),
+    reconciles: total(diff(sumBy(m1, 'controller_runtime_reconcile_total', '', (l) => l.controller === 'milvusindex'), sumBy(m0, 'controller_runtime_reconcile_total', '', (l) => l.controller === 'milvusindex'))),
+    milvusCallsPerCollectionPerResync: Object.fromEntries([...calls].map(([k, v]) => [k, v / w.collections.length / resyncs])),
+  };
+  r.load.push(loadavg());
+}
+
+function report(r: RunResult): void {
+  const f = (x: number | undefined, d = 2): string => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
+  table(`apply → all Ready, N=${r.n} (${r.collections} collections, ${r.milvus}, concurrency ${r.concurrency}, label ${r.label}); load ${r.load.join(' | ')}`, ['', 'apply → all Ready (s)', 'ratio to floor', 'RSS peak (MiB)'], [
+    ['floor: SDK createIndex + poll until built', f(r.floorS), '1.00', '—'],
+    ['peer: kopf + pymilvus', f(r.peerS), f(r.peerS && r.floorS ? r.peerS / r.floorS : undefined), f(r.peerRssMiB, 0)],
+    [`milvus-index-operator ${r.operatorArgs}`, f(r.operatorS), f(r.operatorS && r.floorS ? r.operatorS / r.floorS : undefined), f(r.operatorRssMiB, 0)],
+  ]);
+  if (r.operatorS !== undefined) {
+    table('operator per resource', ['', 'p50', 'p95', 'p99'], [
+      ['apply → createIndex returned (ms)', ...(r.createP ?? []).map((x) => f(x, 0))],
+      ['apply → Ready (ms)', ...(r.readyP ?? []).map((x) => f(x, 0))],
+    ]);
+    table('per resource to Ready', ['', 'by kind / method'], [
+      ['operator Kubernetes writes', perRes(new Map(Object.entries(r.kubeWritesPerRes ?? {})), 1)],
+      ['operator Milvus calls', perRes(new Map(Object.entries(r.milvusCallsPerRes ?? {})), 1)],
+      ['peer Kubernetes writes (apiserver counters)', perRes(new Map(Object.entries(r.peerWritesPerRes ?? {})), 1)],
+    ]);
+  }
+  if (r.idle) table(`idle ${r.idle.seconds} s, resync ${r.idle.resync}`, ['', ''], [
+    ['CPU (% of a core)', f(r.idle.cpuPct)], ['RSS (MiB)', f(r.idle.rssMiB, 0)], ['Kubernetes writes', r.idle.kubeWrites], ['reconciles', r.idle.reconciles],
+    ['Milvus calls per collection per resync', perRes(new Map(Object.entries(r.idle.milvusCallsPerCollectionPerResync)), 1)],
+  ]);
+  if (r.restartS !== undefined) table('restart with everything Ready', ['', ''], [['time until all re-verified (s)', f(r.restartS)], ['Kubernetes writes', r.restartWrites ?? '—'], ['RSS (MiB)', f(r.restartRssMiB, 0)]]);
 }
 
 async function main(): Promise<void> {
-  const [cp, lite] = await Promise.all([startControlPlane(), startMilvusLite()]);
-  try {
-    await installCrds(cp);
-    const client = sdkClient(lite.uri);
-    console.log(`creating ${2 * N} collections in Milvus Lite ${lite.uri} ...`);
-    for (let i = 0; i < N; i++) { await createCollection(client, `bench_op_${i}`); await createCollection(client, `bench_sdk_${i}`); }
-
-    // Baseline: the same createIndex calls directly through the SDK, CONCURRENCY at a time.
-    let next = 0;
-    const t0 = performance.now();
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      for (let i = next++; i < N; i = next++) {
-        await client.createIndex({ collection_name: `bench_sdk_${i}`, field_name: 'vec', index_type: 'HNSW', metric_type: 'L2', params: { M: 8, efConstruction: 64 } } as Parameters<typeof client.createIndex>[0]);
-      }
-    }));
-    const sdkSeconds = (performance.now() - t0) / 1000;
-
-    const operator = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js'), '--namespace', 'default', '--concurrency', String(CONCURRENCY), '--resync-period', `${RESYNC_S}s`, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'info', '--kube-api-qps', '200', '--kube-api-burst', '400'], {
-      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath, MILVUS_URI: lite.uri }, stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    operator.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    const deadline = Date.now() + 30_000;
-    let port = 0;
-    while (!port && Date.now() < deadline) { port = Number(/"port":(\d+),"msg":"metrics endpoint listening"/.exec(out)?.[1] ?? 0); await new Promise((r) => setTimeout(r, 50)); }
-    while (!out.includes('"msg":"controller started"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-
-    const kc = kubeConfigFromProvided(cp.kubeconfigYaml);
-    const api = kc.makeApiClient(CustomObjectsApi);
-    const gvr = { group: 'index.milvus.io', version: 'v1alpha1', plural: 'milvusindexes', namespace: 'default' };
-    const created = new Map<string, number>();
-    const t1 = performance.now();
-    next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let i = next++; i < N; i = next++) {
-        created.set(`bench-${i}`, performance.now());
-        await api.createNamespacedCustomObject({ ...gvr, body: { apiVersion: 'index.milvus.io/v1alpha1', kind: 'MilvusIndex', metadata: { name: `bench-${i}` }, spec: { collectionName: `bench_op_${i}`, fieldName: 'vec', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 64 }, allowCollectionRelease: true } } });
-      }
-    }));
-    const readyAt = new Map<string, number>();
-    while (readyAt.size < N) {
-      const list = (await api.listNamespacedCustomObject(gvr)) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] };
-      const now = performance.now();
-      for (const o of list.items) if (!readyAt.has(o.metadata.name) && o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) readyAt.set(o.metadata.name, now);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const opSeconds = (Math.max(...readyAt.values()) - t1) / 1000;
-    const latencies = [...readyAt].map(([n, t]) => (t - created.get(n)!) / 1000);
-    const statusWrites = await metric(port, /^milvusindex_kube_writes_total\{kind="status"\}/);
-    const finalizerWrites = await metric(port, /^milvusindex_kube_writes_total\{kind="finalizer"\}/);
-    const creates = await metric(port, /^milvus_request_duration_seconds_count\{method="createIndex"/);
-
-    table(`apply → Ready, N=${N}, concurrency ${CONCURRENCY} (kube-apiserver 1.37 + Milvus Lite)`, [
-      ['SDK createIndex directly (s)', sdkSeconds.toFixed(2)],
-      ['operator, apply → all Ready (s)', opSeconds.toFixed(2)],
-      ['ratio operator / SDK', (opSeconds / sdkSeconds).toFixed(2)],
-      ['per resource apply → Ready p50 (s)', pct(latencies, 50).toFixed(2)],
-      ['per resource apply → Ready p95 (s)', pct(latencies, 95).toFixed(2)],
-      ['status writes per resource', (statusWrites / N).toFixed(2)],
-      ['finalizer writes per resource', (finalizerWrites / N).toFixed(2)],
-      ['createIndex calls', creates],
-      ['operator RSS after Ready (MiB)', rssMiB(operator.pid!).toFixed(0)],
-    ]);
-
-    // Idle: one full resync period (plus jitter) with everything Ready.
-    const w0 = await metric(port, /^milvusindex_kube_writes_total/);
-    const m0 = await metric(port, /^milvus_request_duration_seconds_count/);
-    const c0 = cpuSeconds(operator.pid!);
-    const idleS = RESYNC_S * 1.2;
-    await new Promise((r) => setTimeout(r, idleS * 1000));
-    const w1 = await metric(port, /^milvusindex_kube_writes_total/);
-    const m1 = await metric(port, /^milvus_request_duration_seconds_count/);
-    const c1 = cpuSeconds(operator.pid!);
-    table(`idle for ${idleS}s (resync period ${RESYNC_S}s)`, [
-      ['Kubernetes writes', w1 - w0],
-      ['Milvus calls', m1 - m0],
-      ['Milvus calls per resource', ((m1 - m0) / N).toFixed(2)],
-      ['CPU (% of a core)', (((c1 - c0) / idleS) * 100).toFixed(2)],
-      ['operator RSS (MiB)', rssMiB(operator.pid!).toFixed(0)],
-    ]);
-    operator.kill('SIGTERM');
-    await new Promise((r) => operator.once('exit', r));
-    await client.closeConnection();
-  } finally {
-    await Promise.allSettled([cp.stop(), lite.destroy()]);
-  }
+  const results: RunResult[] = [];
+  for (const n of NS) results.push(await benchOne(n));
+  if (env.BENCH_RECORD !== '0') record(results);
 }
 
 main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });

@@ -1,0 +1,129 @@
+// The three ways of doing the job the benchmark compares: the SDK floor, the kopf peer, and the operator CLI.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
+
+import type { ControlPlane } from '../support/control-plane.js';
+import { onExit } from '../support/proc.js';
+import { parseProm, pool, sleep, type Sample } from './lib.js';
+import type { IndexDef, Workload } from './workload.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function describeState(client: MilvusClient, d: IndexDef): Promise<string | undefined> {
+  const res = await client.describeIndex({ collection_name: d.collection, index_name: d.field });
+  return res.index_descriptions?.find((x) => x.index_name === d.field)?.state as string | undefined;
+}
+
+/** The floor: the same createIndex calls straight through the SDK, `concurrency` at a time, each polled until built. */
+export async function runFloor(client: MilvusClient, w: Workload, concurrency: number): Promise<number> {
+  const t0 = performance.now();
+  await pool(w.defs, concurrency, async (d) => {
+    const res = await client.createIndex({ collection_name: d.collection, field_name: d.field, index_name: d.field, index_type: d.indexType, ...(d.metricType ? { metric_type: d.metricType } : {}), params: d.params } as Parameters<MilvusClient['createIndex']>[0]);
+    if ((res as { code?: number }).code) throw new Error(`floor createIndex ${d.collection}.${d.field}: ${JSON.stringify(res)}`);
+    for (let wait = 0; (await describeState(client, d)) !== 'Finished'; wait = Math.min(1000, wait + 50)) await sleep(wait);
+  });
+  return (performance.now() - t0) / 1000;
+}
+
+export async function dropAllDirectly(client: MilvusClient, w: Workload): Promise<void> {
+  await pool(w.defs, 8, async (d) => { await client.dropIndex({ collection_name: d.collection, field_name: d.field, index_name: d.field }); });
+}
+
+/** A child process whose stdout lines the benchmark reads. */
+export class Proc {
+  readonly lines: string[] = [];
+  private readonly exited: Promise<void>;
+  constructor(readonly child: ChildProcess, readonly label: string) {
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = '';
+      stream?.setEncoding('utf8').on('data', (d: string) => {
+        const parts = (rest + d).split('\n');
+        rest = parts.pop()!;
+        for (const l of parts) this.lines.push(l);
+      });
+    }
+    const off = onExit(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
+    this.exited = new Promise((r) => child.once('exit', () => { off(); r(); }));
+  }
+  get pid(): number { return this.child.pid!; }
+  async waitFor(re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (let seen = 0; Date.now() < deadline; await sleep(25)) {
+      for (; seen < this.lines.length; seen++) { const m = re.exec(this.lines[seen]!); if (m) return m; }
+      if (this.child.exitCode !== null) throw new Error(`${this.label} exited (${this.child.exitCode}) before ${re}; last lines:\n${this.lines.slice(-20).join("\n")}`);
+    }
+    throw new Error(`${this.label}: no line matching ${re} within ${timeoutMs / 1000} s; last lines:\n${this.lines.slice(-20).join("\n")}`);
+  }
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+export interface OperatorOptions { kubeconfigPath: string; milvusUri: string; namespace: string; concurrency: number; resync: string; extraArgs: string[]; cpuProfDir?: string }
+
+/** The operator CLI (dist/src/main.js), started as a user would; resolves once its controllers run. */
+export async function startOperator(o: OperatorOptions): Promise<Proc & { port: number }> {
+  const args = [
+    ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+    join(ROOT, 'dist', 'src', 'main.js'), '--namespace', o.namespace, '--concurrency', String(o.concurrency), '--resync-period', o.resync,
+    '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'info', ...o.extraArgs,
+  ];
+  const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: o.kubeconfigPath, MILVUS_URI: o.milvusUri }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = new Proc(child, 'operator');
+  const port = Number((await p.waitFor(/"port":(\d+),"msg":"metrics endpoint listening"/, 60_000))[1]);
+  await p.waitFor(/"controller":"milvusindex".*"msg":"controller started"|"msg":"controller started".*"controller":"milvusindex"/, 120_000);
+  return Object.assign(p, { port });
+}
+
+export async function operatorMetrics(port: number): Promise<Sample[]> {
+  return parseProm(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+}
+
+/** When the operator's audit line says createIndex returned, per resource name. */
+export function createIndexTimes(p: Proc): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of p.lines) {
+    if (!l.includes('"msg":"milvus write"') || !l.includes('"action":"CreateIndex"')) continue;
+    const o = JSON.parse(l) as { name: string; time: string; outcome: string };
+    if (o.outcome === 'ok' && !out.has(o.name)) out.set(o.name, Date.parse(o.time));
+  }
+  return out;
+}
+
+/** The peer: test/bench/peer/operator.py under kopf, standalone (no peering), one namespace. */
+export async function startPeer(kopf: string, o: { kubeconfigPath: string; milvusUri: string; namespace: string; concurrency: number }): Promise<Proc> {
+  const child = spawn(kopf, ['run', '--standalone', '--namespace', o.namespace, '--log-format', 'plain', join(import.meta.dirname, 'peer', 'operator.py')], {
+    env: { ...withoutMilvusUri(process.env), KUBECONFIG: o.kubeconfigPath, PEER_MILVUS_URI: o.milvusUri, PEER_CONCURRENCY: String(o.concurrency), PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const p = new Proc(child, 'kopf peer');
+  await p.waitFor(/Initial authentication has finished/, 60_000);
+  return p;
+}
+
+/** kube-apiserver's own request counters: writes by resource (and subresource), for any client. */
+export async function apiserverWrites(cp: ControlPlane): Promise<Map<string, number>> {
+  const text = await new Promise<string>((resolve, reject) => {
+    const req = request(`${cp.server}/metrics`, { headers: { Authorization: `Bearer ${cp.token}` }, ca: cp.caPem }, (res) => {
+      let s = '';
+      res.setEncoding('utf8').on('data', (d: string) => (s += d)).on('end', () => resolve(s));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const out = new Map<string, number>();
+  for (const s of parseProm(text)) {
+    if (s.name !== 'apiserver_request_total' || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(s.labels.verb ?? '')) continue;
+    if (!['milvusindexes', 'events'].includes(s.labels.resource ?? '')) continue;
+    const k = `${s.labels.verb} ${s.labels.resource}${s.labels.subresource ? `/${s.labels.subresource}` : ''}`;
+    out.set(k, (out.get(k) ?? 0) + s.value);
+  }
+  return out;
+}
+
+function withoutMilvusUri(e: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MILVUS_URI: _, ...rest } = e;
+  return rest;
+}
