@@ -24,7 +24,8 @@ import type { ConnectionTarget } from './milvus/types.js';
 import { startHealthServer, startMetricsServer, type RunningServer } from './observability/http-servers.js';
 import type { ProcessLogger as Logger } from './observability/logger.js';
 import type { OperatorMetrics } from './observability/metrics.js';
-import { ClaimIndex } from './reconcile/claims.js';
+import { ClaimIndex, collectionOf } from './reconcile/claims.js';
+import { CollectionReadCache } from './reconcile/collection-reads.js';
 import { ByReferenceConnectionResolver } from './reconcile/connection/by-reference.js';
 import { CredentialFiles } from './reconcile/connection/credential-files.js';
 import { DefaultConnectionResolver } from './reconcile/connection/default-connection.js';
@@ -34,6 +35,12 @@ import type { ExecuteDeps } from './reconcile/execute.js';
 import { MilvusIndexReconciler } from './reconcile/reconciler.js';
 import type { MilvusWriteObserver } from './reconcile/write-observer.js';
 import { wireWatches } from './watches.js';
+
+/**
+ * How long one collection's reads answer its other steady MilvusIndexes (collection-reads.ts): long enough for a
+ * resync group to pass through a busy queue, short against the resync period.
+ */
+const COLLECTION_READS_TTL_MS = 5_000;
 
 export interface OperatorDeps {
   kc: KubeConfig;
@@ -193,7 +200,7 @@ export class Operator {
     const { log, metrics } = this.deps;
     const name = metrics.controllerName;
     const reconciler = new MilvusIndexReconciler({
-      store: indexes, claims, connections, milvus: this.pool, execute: this.executeDeps(bucket), events,
+      store: indexes, claims, connections, milvus: this.pool, reads: new CollectionReadCache(COLLECTION_READS_TTL_MS), execute: this.executeDeps(bucket), events,
       collectionLocks: new KeyedMutex(), now: () => new Date(), log: log.child({ controller: name }), metrics,
     });
     metrics.maxWorkers.set({ controller: name }, this.config.concurrency);
@@ -201,6 +208,7 @@ export class Operator {
       name, source: indexes, reconcile: reconciler.reconcile, log: log.child({ controller: name }),
       concurrency: this.config.concurrency, resyncPeriodMs: this.config.resyncPeriodMs,
       updateFilter: (o, n) => needsReconcile(o, n, OUR_ANNOTATIONS, FINALIZER),
+      resyncGroup: (o) => collectionOf(o, connections),
       queue: new WorkQueue({ metrics: metrics.workqueueMetrics(name) }),
       metrics: metrics.controllerMetrics(name),
     });

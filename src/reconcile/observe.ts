@@ -5,6 +5,7 @@ import { isMilvusError } from '../milvus/errors.js';
 import type { MilvusClientProvider, MilvusIndexApi, ObservedIndex } from '../milvus/types.js';
 import { resolvedDatabase, resolvedIndexName, type ClaimIndex } from './claims.js';
 import type { ConnectionResolution, ConnectionResolver } from './connection/resolution.js';
+import { mayReuseReads, type CollectionReadCache } from './collection-reads.js';
 import { definitionOf } from './compare.js';
 import { serverlessRefuses } from './serverless.js';
 import type { MilvusObservation, Observation, PeerClaim } from './observation.js';
@@ -27,6 +28,8 @@ export interface ObserveDeps {
   claims: ClaimIndex;
   connections: ConnectionResolver;
   milvus: MilvusClientProvider;
+  /** Batched observation per collection; without it every pass reads Milvus itself. */
+  reads?: CollectionReadCache;
 }
 
 /** What observe saw: a full observation, or a connection whose state is not known yet. */
@@ -58,7 +61,8 @@ export async function observe(resource: MilvusIndex, deps: ObserveDeps): Promise
   if (conn.kind !== 'Ready' || (!deleting && !hasFinalizer) || (deleting && !hasFinalizer) || refusedUpFront) {
     return { kind: 'Observed', observation: { ...base, milvus: { kind: 'NotObserved' } }, api: undefined };
   }
-  const api = deps.milvus.get(conn.key, conn.target);
+  const client = deps.milvus.get(conn.key, conn.target);
+  const api = deps.reads ? deps.reads.view(conn.key, client, mayReuseReads(resource)) : client;
   return { kind: 'Observed', observation: { ...base, milvus: await readMilvus(api, resource, database, indexName) }, api };
 }
 

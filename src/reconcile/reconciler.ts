@@ -6,6 +6,7 @@ import type { EventRecorder } from '../kube/events.js';
 import { describeKubeError, httpStatus } from '../kube/errors.js';
 import type { MilvusClientProvider } from '../milvus/types.js';
 import { collectionOf, type ClaimIndex } from './claims.js';
+import type { CollectionReadCache } from './collection-reads.js';
 import { statusEqual } from './conditions.js';
 import type { ConnectionResolver } from './connection/resolution.js';
 import { decide, decideFailure } from './decide/index.js';
@@ -28,6 +29,8 @@ export interface ReconcilerDeps {
   claims: ClaimIndex;
   connections: ConnectionResolver;
   milvus: MilvusClientProvider;
+  /** Batched observation per collection (observe.ts); optional. */
+  reads?: CollectionReadCache;
   execute: ExecuteDeps;
   events: EventRecorder;
   collectionLocks: KeyedMutex;

@@ -95,7 +95,7 @@ function manualReconcile(): { fn: ReconcileFn; calls: Array<{ key: ObjectKey; fi
   return { fn, calls };
 }
 
-function setup(options: { reconcile: ReconcileFn; concurrency?: number; resyncPeriodMs?: number; random?: () => number; updateFilter?: (a: Obj, b: Obj) => boolean }) {
+function setup(options: { reconcile: ReconcileFn; concurrency?: number; resyncPeriodMs?: number; random?: () => number; updateFilter?: (a: Obj, b: Obj) => boolean; resyncGroup?: (o: Obj) => string }) {
   const source = new FakeSource();
   const queue = new WorkQueue({ baseDelayMs: 1000 });
   const log = recordingLogger();
@@ -305,6 +305,28 @@ describe('Controller', () => {
     addAfter.mockClear();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(addAfter).toHaveBeenCalledTimes(3);
+  });
+
+  it('resyncs the keys of one resync group together: one offset per group and pass', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    const randoms = [0.25, 0.75, 0.5, 0.1];
+    let r = 0;
+    const { source, queue, controller } = setup({
+      reconcile: async () => ({ kind: 'None' }),
+      resyncPeriodMs: 10_000,
+      random: () => randoms[r++ % randoms.length] ?? 0,
+      resyncGroup: (o) => (o.metadata.name < 'c' ? 'first' : 'second'),
+    });
+    running.push(controller);
+    for (const key of ['ns/a', 'ns/b', 'ns/c', 'ns/d']) source.objects.set(key, obj(key));
+    source.sync();
+    await controller.start();
+    const addAfter = vi.spyOn(queue, 'addAfter');
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(addAfter.mock.calls).toEqual([['ns/a', 500], ['ns/b', 500], ['ns/c', 1_500], ['ns/d', 1_500]]);
+    addAfter.mockClear();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(addAfter.mock.calls).toEqual([['ns/a', 1_000], ['ns/b', 1_000], ['ns/c', 200], ['ns/d', 200]]);
   });
 
   it('spreads the resync of 1000 keys instead of firing them together', async () => {

@@ -47,4 +47,8 @@ def follow(spec, name, meta, patch, retry, **_):
 
 @kopf.on.delete(GROUP, VERSION, PLURAL)
 def delete(spec, name, **_):
+    if index_name(spec, name) not in milvus.list_indexes(spec["collectionName"]):
+        return  # already gone
+    if spec.get("allowCollectionRelease"):  # Milvus refuses to drop an index of a loaded collection
+        milvus.release_collection(spec["collectionName"])
     milvus.drop_index(spec["collectionName"], index_name(spec, name))
