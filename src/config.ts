@@ -70,8 +70,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'milvusTimeoutMs', flag: 'milvus-timeout', env: 'MILVUS_TIMEOUT', kind: 'duration', default: '30s', help: 'Deadline of each Milvus request.' },
   { key: 'milvusMaxConcurrentRequests', flag: 'milvus-max-concurrent-requests', env: 'MILVUS_MAX_CONCURRENT_REQUESTS', kind: 'int', default: '8', help: 'Default connection: at most this many Milvus requests in flight.' },
   { key: 'defaultConnectionNamespaces', flag: 'default-connection-namespaces', env: 'MIO_DEFAULT_CONNECTION_NAMESPACES', kind: 'list', default: '', help: 'Comma-separated namespaces allowed to use the default connection. Empty: all.' },
-  { key: 'kubeQps', flag: 'kube-api-qps', env: 'MIO_KUBE_API_QPS', kind: 'int', default: '20', help: 'Kubernetes API writes per second (sustained).' },
-  { key: 'kubeBurst', flag: 'kube-api-burst', env: 'MIO_KUBE_API_BURST', kind: 'int', default: '40', help: 'Kubernetes API writes allowed in a burst.' },
+  { key: 'kubeQps', flag: 'kube-api-qps', env: 'MIO_KUBE_API_QPS', kind: 'int', default: '500', help: 'Kubernetes API writes per second (sustained), a safety net against a hot loop; the API server protects itself with API Priority and Fairness. Events have a budget of their own.' },
+  { key: 'kubeBurst', flag: 'kube-api-burst', env: 'MIO_KUBE_API_BURST', kind: 'int', default: '1000', help: 'Kubernetes API writes allowed in a burst.' },
   { key: 'clusterConnections', flag: 'cluster-connections', env: 'MIO_CLUSTER_CONNECTIONS', kind: 'bool', default: 'true', help: 'Serve ClusterMilvusConnections (needs cluster-wide list/watch on them). false: they are neither watched nor resolved.' },
   { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: 'MIO_SHUTDOWN_TIMEOUT', kind: 'duration', default: '30s', help: 'On SIGTERM, how long in-flight reconciles may finish.' },
 ];

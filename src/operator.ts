@@ -158,8 +158,10 @@ export class Operator {
     });
     const claims = new ClaimIndex(indexes, resolver);
     const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
+    // Events have their own budget (as client-go's event broadcaster has its own client): they never delay a status write.
+    const eventBucket = new TokenBucket(config.kubeQps, config.kubeBurst);
     const events: EventRecorder = new KubeEventRecorder(kc, metrics, {
-      ...EVENT_SERIES, ...this.deps.eventSeries, clock: systemClock, beforeWrite: () => bucket.take(),
+      ...EVENT_SERIES, ...this.deps.eventSeries, clock: systemClock, beforeWrite: () => eventBucket.take(),
       onError: (e) => log.warn({ error: describeKubeError(e) }, 'cannot record event'),
     });
     const indexController = this.indexController(indexes, claims, resolver, bucket, events);

@@ -96,7 +96,10 @@ export class MilvusIndexReconciler {
         return this.kubeFailure(key, false, e);
       }
     }
-    for (const ev of plan.events) await this.emit(current, ev);
+    // Events leave the reconcile's critical path (and the collection lock), as client-go's recorder does; the
+    // recorder never throws. Before the finalizer goes they are awaited: the object's story is recorded first.
+    const sent = Promise.all(plan.events.map((ev) => this.emit(current, ev)));
+    if (removing) await sent;
     for (const m of plan.metrics) this.deps.metrics.mark(m, current);
     const idx = plan.status?.index;
     this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);

@@ -68,7 +68,7 @@ export interface OperatorOptions { kubeconfigPath: string; milvusUri: string; na
 export async function startOperator(o: OperatorOptions): Promise<Proc & { port: number }> {
   const args = [
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
-    join(ROOT, 'dist', 'src', 'main.js'), '--namespace', o.namespace, '--concurrency', String(o.concurrency), '--resync-period', o.resync,
+    join(process.env.BENCH_OPERATOR_DIST ?? join(ROOT, 'dist'), 'src', 'main.js'), '--namespace', o.namespace, '--concurrency', String(o.concurrency), '--resync-period', o.resync,
     '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'info', ...o.extraArgs,
   ];
   const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: o.kubeconfigPath, MILVUS_URI: o.milvusUri }, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -55,8 +55,8 @@ describe('defaults', () => {
       milvusTimeoutMs: 30_000,
       milvusMaxConcurrentRequests: 8,
       defaultConnectionNamespaces: [],
-      kubeQps: 20,
-      kubeBurst: 40,
+      kubeQps: 500,
+      kubeBurst: 1000,
       shutdownTimeoutMs: 30_000,
       clusterConnections: true,
     } satisfies OperatorConfig);
@@ -102,8 +102,8 @@ const precedence: PrecedenceRow[] = [
   { name: 'milvus-timeout', reason: 'per-request deadline, a duration', given: { key: 'milvusTimeoutMs', flag: 'milvus-timeout', env: 'MILVUS_TIMEOUT', flagValue: '5s', envValue: '2m' }, want: { fromFlag: 5_000, fromEnv: 120_000, byDefault: 30_000 } },
   { name: 'milvus-max-concurrent-requests', reason: 'design §4: Milvus request rates are bounded by flags', given: { key: 'milvusMaxConcurrentRequests', flag: 'milvus-max-concurrent-requests', env: 'MILVUS_MAX_CONCURRENT_REQUESTS', flagValue: '16', envValue: '4' }, want: { fromFlag: 16, fromEnv: 4, byDefault: 8 } },
   { name: 'default-connection-namespaces', reason: 'design §1: a comma-separated list, default all (empty)', given: { key: 'defaultConnectionNamespaces', flag: 'default-connection-namespaces', env: 'MIO_DEFAULT_CONNECTION_NAMESPACES', flagValue: 'search, ml', envValue: 'team-a' }, want: { fromFlag: ['search', 'ml'], fromEnv: ['team-a'], byDefault: [] } },
-  { name: 'kube-api-qps', reason: 'design §4: Kubernetes client rates are bounded by flags', given: { key: 'kubeQps', flag: 'kube-api-qps', env: 'MIO_KUBE_API_QPS', flagValue: '50', envValue: '5' }, want: { fromFlag: 50, fromEnv: 5, byDefault: 20 } },
-  { name: 'kube-api-burst', reason: 'design §4: Kubernetes client rates are bounded by flags', given: { key: 'kubeBurst', flag: 'kube-api-burst', env: 'MIO_KUBE_API_BURST', flagValue: '100', envValue: '10' }, want: { fromFlag: 100, fromEnv: 10, byDefault: 40 } },
+  { name: 'kube-api-qps', reason: 'design §4: Kubernetes client rates are bounded by flags', given: { key: 'kubeQps', flag: 'kube-api-qps', env: 'MIO_KUBE_API_QPS', flagValue: '50', envValue: '5' }, want: { fromFlag: 50, fromEnv: 5, byDefault: 500 } },
+  { name: 'kube-api-burst', reason: 'design §4: Kubernetes client rates are bounded by flags', given: { key: 'kubeBurst', flag: 'kube-api-burst', env: 'MIO_KUBE_API_BURST', flagValue: '100', envValue: '10' }, want: { fromFlag: 100, fromEnv: 10, byDefault: 1000 } },
   { name: 'cluster-connections', reason: 'rbac.clusterConnections: false must not leave the operator retrying a forbidden list', given: { key: 'clusterConnections', flag: 'cluster-connections', env: 'MIO_CLUSTER_CONNECTIONS', flagValue: 'false', envValue: 'false' }, want: { fromFlag: false, fromEnv: false, byDefault: true } },
   { name: 'shutdown-timeout', reason: 'in-flight reconciles on SIGTERM, a duration', given: { key: 'shutdownTimeoutMs', flag: 'shutdown-timeout', env: 'MIO_SHUTDOWN_TIMEOUT', flagValue: '1m', envValue: '10s' }, want: { fromFlag: 60_000, fromEnv: 10_000, byDefault: 30_000 } },
 ];
