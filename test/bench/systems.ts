@@ -27,8 +27,17 @@ export async function runFloor(client: MilvusClient, w: Workload, concurrency: n
   return (performance.now() - t0) / 1000;
 }
 
+/** Releases each collection (Milvus refuses to drop an index of a loaded one) and drops every index; checks they are gone. */
 export async function dropAllDirectly(client: MilvusClient, w: Workload): Promise<void> {
-  await pool(w.defs, 8, async (d) => { await client.dropIndex({ collection_name: d.collection, field_name: d.field, index_name: d.field }); });
+  await pool(w.collections, 8, async (c) => {
+    await client.releaseCollection({ collection_name: c });
+    for (const d of w.defs.filter((x) => x.collection === c)) {
+      const res = await client.dropIndex({ collection_name: c, field_name: d.field, index_name: d.field });
+      if (res.code && res.code !== 700) throw new Error(`drop ${c}.${d.field}: ${JSON.stringify(res)}`);
+    }
+    const left = (await client.describeIndex({ collection_name: c })).index_descriptions ?? [];
+    if (left.length > 0) throw new Error(`indexes left on ${c} after the floor: ${left.map((i) => i.index_name).join(', ')}`);
+  });
 }
 
 /** A child process whose stdout lines the benchmark reads. */
