@@ -32,7 +32,7 @@ import { DefaultConnectionResolver } from './reconcile/connection/default-connec
 import { ConnectionReconciler } from './reconcile/connection/reconciler.js';
 import { ConnectionRegistry } from './reconcile/connection/registry.js';
 import type { ExecuteDeps } from './reconcile/execute.js';
-import { MilvusIndexReconciler } from './reconcile/reconciler.js';
+import { MAX_STEPS, MilvusIndexReconciler } from './reconcile/reconciler.js';
 import type { MilvusWriteObserver } from './reconcile/write-observer.js';
 import { wireWatches } from './watches.js';
 
@@ -202,7 +202,7 @@ export class Operator {
     const { log, metrics } = this.deps;
     const name = metrics.controllerName;
     const reconciler = new MilvusIndexReconciler({
-      store: indexes, claims, connections, milvus: this.pool, reads: new CollectionReadCache(COLLECTION_READS_TTL_MS), execute: this.executeDeps(bucket), events,
+      store: indexes, claims, connections, milvus: this.pool, reads: new CollectionReadCache(COLLECTION_READS_TTL_MS), maxSteps: MAX_STEPS, execute: this.executeDeps(bucket), events,
       collectionLocks: new KeyedMutex(), now: () => new Date(), log: log.child({ controller: name }), metrics,
     });
     metrics.maxWorkers.set({ controller: name }, this.config.concurrency);

@@ -31,6 +31,11 @@ export interface ReconcilerDeps {
   milvus: MilvusClientProvider;
   /** Batched observation per collection (observe.ts); optional. */
   reads?: CollectionReadCache;
+  /**
+   * Steps one pass may take (pass()); default 1: every step is its own reconcile. The operator allows
+   * MAX_STEPS, so a Milvus write is observed at once instead of after a trip through the queue.
+   */
+  maxSteps?: number;
   execute: ExecuteDeps;
   events: EventRecorder;
   collectionLocks: KeyedMutex;
@@ -53,14 +58,28 @@ export class MilvusIndexReconciler {
     return this.deps.collectionLocks.run(collectionOf(resource, this.deps.connections), () => this.pass(key));
   };
 
+  /**
+   * One or more steps under the collection lock. A step that wrote to Milvus and asks to observe its effect at
+   * once (requeue After 0) is followed by the next step right here, on the object it wrote, instead of a trip
+   * to the back of the queue: with Milvus Lite (inline builds) apply → Ready is one queue visit after the
+   * finalizer. At most `maxSteps` per pass, so a pass always ends.
+   */
   private async pass(key: string): Promise<RequeueDecision> {
     // Read inside the lock: another reconcile on this collection may just have changed it.
-    const resource = this.deps.store.get(key);
-    if (!resource) return { kind: 'None' };
+    let resource = this.deps.store.get(key);
+    for (let n = 1; resource; n++) {
+      const { requeue, next } = await this.step(key, resource);
+      if (!next || n >= (this.deps.maxSteps ?? 1)) return requeue;
+      resource = next;
+    }
+    return { kind: 'None' };
+  }
+
+  private async step(key: string, resource: MilvusIndex): Promise<{ requeue: RequeueDecision; next?: MilvusIndex }> {
     const seen = await observe(resource, this.deps);
     if (seen.kind === 'ConnectionUnknown') {
       this.deps.log.debug({ key, reason: seen.message }, 'connection not verified yet; waiting for it');
-      return { kind: 'None' };
+      return { requeue: { kind: 'None' } };
     }
     const { observation, api } = seen;
     if (observation.milvus.kind === 'Observed') this.deps.metrics.verified(resource);
@@ -72,28 +91,30 @@ export class MilvusIndexReconciler {
     const done = await execute(body, resource, { api, database: observation.database }, this.deps.execute);
     switch (done.kind) {
       case 'Done': {
-        const requeue = await this.finish(key, done.current, plan, observation);
-        return removesFinalizer ? this.removeFinalizer(key, done.current, requeue) : requeue;
+        const { requeue, current } = await this.finish(key, done.current, plan, observation);
+        if (removesFinalizer) return { requeue: await this.removeFinalizer(key, current, requeue) };
+        const observeNow = requeue.kind === 'After' && requeue.ms === 0 && plan.actions.length > 0;
+        return observeNow ? { requeue, next: current } : { requeue };
       }
       case 'MilvusFailed': {
         this.deps.log.warn({ key, action: done.failure.action.type, errorKind: done.failure.kind, error: done.failure.message }, 'action failed');
         const recovery = decideFailure({ ...observation, resource: done.current }, done.failure, this.deps.now());
-        return this.finish(key, done.current, recovery, observation, `${done.failure.action.type}: ${done.failure.message}`);
+        return { requeue: (await this.finish(key, done.current, recovery, observation, `${done.failure.action.type}: ${done.failure.message}`)).requeue };
       }
-      case 'KubeFailed': return this.kubeFailure(key, done.conflict, done.error);
+      case 'KubeFailed': return { requeue: this.kubeFailure(key, done.conflict, done.error) };
       case 'NotLeader':
         this.deps.log.warn({ key }, done.step);
-        return { kind: 'Backoff', error: done.step };
+        return { requeue: { kind: 'Backoff', error: done.step } };
     }
   }
 
-  private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation, failed?: string): Promise<RequeueDecision> {
+  private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation, failed?: string): Promise<{ requeue: RequeueDecision; current: MilvusIndex }> {
     const removing = plan.actions.some((a) => a.type === 'RemoveFinalizer');
     if (plan.status && !removing && !statusEqual(plan.status, current.status)) {
       try {
         current = await writeStatus(current, plan.status, this.deps.execute);
       } catch (e) {
-        return this.kubeFailure(key, false, e);
+        return { requeue: this.kubeFailure(key, false, e), current };
       }
     }
     // Events leave the reconcile's critical path (and the collection lock), as client-go's recorder does; the
@@ -103,7 +124,7 @@ export class MilvusIndexReconciler {
     for (const m of plan.metrics) this.deps.metrics.mark(m, current);
     const idx = plan.status?.index;
     this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);
-    return withError(plan.requeue, failed ?? (observation.milvus.kind === 'Unavailable' ? observation.milvus.message : undefined));
+    return { requeue: withError(plan.requeue, failed ?? (observation.milvus.kind === 'Unavailable' ? observation.milvus.message : undefined)), current };
   }
 
   private async removeFinalizer(key: string, current: MilvusIndex, requeue: RequeueDecision): Promise<RequeueDecision> {
@@ -128,6 +149,9 @@ export class MilvusIndexReconciler {
     }
   }
 }
+
+/** What the operator allows one pass (ReconcilerDeps.maxSteps): create → observe, or a Recreate's drop → create → observe. */
+export const MAX_STEPS = 3;
 
 /** A failed pass keeps its requeue timing but is counted as an error. */
 function withError(requeue: RequeueDecision, error: string | undefined): RequeueDecision {
