@@ -15,7 +15,7 @@ export interface RunResult {
   floorS?: number; peerS?: number; peerVersions?: string; peerRssMiB?: number; peerReadyP50?: number; peerWritesPerRes?: Record<string, number>;
   operatorS?: number; operatorCpuS?: number; operatorRssMiB?: number; operatorStartRssMiB?: number; createP?: number[]; readyP?: number[];
   kubeWritesPerRes?: Record<string, number>; milvusCallsPerRes?: Record<string, number>;
-  idle?: { seconds: number; resync: string; cpuPct: number; rssMiB: number; kubeWrites: number; reconciles: number; milvusCallsPerCollectionPerResync: Record<string, number> };
+  idle?: { seconds: number; resync: string; cpuPct: number; rssMiB: number; kubeWrites: number; reconciles: number; milvusCallsPerCollectionPerResync: Record<string, number>; heapMiB?: Record<string, number> };
   restartS?: number; restartWrites?: number; restartRssMiB?: number;
 }
 

@@ -10,7 +10,8 @@
 // (floor,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
 // standalone), BENCH_OPERATOR_ARGS (extra CLI flags), BENCH_LABEL (the row's name, default "current"),
 // BENCH_CPU_PROF=dir (--cpu-prof of the operator during apply), BENCH_RECORD=0 (print only), BENCH_OPERATOR_DIST (another
-// build's dist/, e.g. of the commit before a change), BENCH_READY_TIMEOUT (30m).
+// build's dist/, e.g. of the commit before a change), BENCH_READY_TIMEOUT (30m), BENCH_RENDER_ONLY=1 (re-render the doc
+// and plot from docs/benchmarks/results.json).
 import { mkdirSync } from 'node:fs';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
@@ -184,6 +185,7 @@ async function idle(op: Awaited<ReturnType<typeof startOperator>>, w: Workload, 
     kubeWrites: total(diff(sumBy(m1, 'milvusindex_kube_writes_total'), sumBy(m0, 'milvusindex_kube_writes_total'))),
     reconciles: total(diff(sumBy(m1, 'controller_runtime_reconcile_total', '', (l) => l.controller === 'milvusindex'), sumBy(m0, 'controller_runtime_reconcile_total', '', (l) => l.controller === 'milvusindex'))),
     milvusCallsPerCollectionPerResync: Object.fromEntries([...calls].map(([k, v]) => [k, v / w.collections.length / resyncs])),
+    heapMiB: Object.fromEntries(['nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'].map((name) => [name.replace(/^nodejs_|_bytes$/g, ''), total(sumBy(m1, name)) / 2 ** 20])),
   };
   r.load.push(loadavg());
 }
@@ -209,11 +211,13 @@ function report(r: RunResult): void {
   if (r.idle) table(`idle ${r.idle.seconds} s, resync ${r.idle.resync}`, ['', ''], [
     ['CPU (% of a core)', f(r.idle.cpuPct)], ['RSS (MiB)', f(r.idle.rssMiB, 0)], ['Kubernetes writes', r.idle.kubeWrites], ['reconciles', r.idle.reconciles],
     ['Milvus calls per collection per resync', perRes(new Map(Object.entries(r.idle.milvusCallsPerCollectionPerResync)), 1)],
+    ['V8 heap / external (MiB)', perRes(new Map(Object.entries(r.idle.heapMiB ?? {})), 1)],
   ]);
   if (r.restartS !== undefined) table('restart with everything Ready', ['', ''], [['time until all re-verified (s)', f(r.restartS)], ['Kubernetes writes', r.restartWrites ?? '—'], ['RSS (MiB)', f(r.restartRssMiB, 0)]]);
 }
 
 async function main(): Promise<void> {
+  if (env.BENCH_RENDER_ONLY === '1') return record([]);
   const results: RunResult[] = [];
   for (const n of NS) results.push(await benchOne(n));
   if (env.BENCH_RECORD !== '0') record(results);
