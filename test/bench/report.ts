@@ -50,7 +50,7 @@ function markdown(rs: readonly RunResult[]): string {
   lines.push('', '| run | N | operator Kubernetes writes per resource | operator Milvus calls per resource | peer Kubernetes writes per resource (apiserver counters) | idle: window, CPU %, RSS MiB, kube writes, Milvus calls per collection per resync | restart: s to re-verify all, writes, RSS MiB |', '|---|---|---|---|---|---|---|');
   for (const r of sorted) {
     const i = r.idle;
-    lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z | ${r.n} | ${kv(r.kubeWritesPerRes)} | ${kv(r.milvusCallsPerRes)} | ${kv(r.peerWritesPerRes)} | ${i ? `${i.seconds} s at resync ${i.resync}: ${f(i.cpuPct)} %, ${f(i.rssMiB, 0)}, ${i.kubeWrites}, ${kv(i.milvusCallsPerCollectionPerResync)}` : 'not run'} | ${r.restartS !== undefined ? `${f(r.restartS)}, ${r.restartWrites}, ${f(r.restartRssMiB, 0)}` : 'not run'} |`);
+    lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z | ${r.n} | ${kv(r.kubeWritesPerRes)} | ${kv(r.milvusCallsPerRes)} | ${kv(r.peerWritesPerRes)} | ${i ? `${i.seconds} s at resync ${i.resync}: ${f(i.cpuPct)} %, ${f(i.rssMiB, 0)}${i.heapMiB ? ` (V8 ${kv(i.heapMiB, 0)})` : ''}, ${i.kubeWrites}, ${kv(i.milvusCallsPerCollectionPerResync)}` : 'not run'} | ${r.restartS !== undefined ? `${f(r.restartS)}, ${r.restartWrites}, ${f(r.restartRssMiB, 0)}` : 'not run'} |`);
   }
   const m = sorted.at(-1);
   if (m) lines.push('', `Machine: ${m.machine}. Peer: ${sorted.find((r) => r.peerVersions)?.peerVersions ?? '—'}.`);

@@ -149,26 +149,30 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
     r.load.push(loadavg());
     if (opts.cpuProfDir) { await op.stop(); op = await startOperator({ ...opts, cpuProfDir: undefined }); }
     if (SCENARIOS.has('idle')) await idle(op, w, r);
-    if (SCENARIOS.has('restart')) {
-      console.log('restart ...');
-      await op.stop();
-      const t0 = Date.now();
-      op = await startOperator(opts);
-      for (;;) {
-        const v = (await operatorMetrics(op.port)).filter((s) => s.name === 'milvusindex_last_verified_timestamp_seconds' && s.value * 1000 >= t0).length;
-        if (v >= w.n) break;
-        if (Date.now() - t0 > READY_TIMEOUT_MS) throw new Error(`restart: ${v}/${w.n} re-verified`);
-        await sleep(100);
-      }
-      r.restartS = (Date.now() - t0) / 1000;
-      r.restartWrites = total(sumBy(await operatorMetrics(op.port), 'milvusindex_kube_writes_total'));
-      r.restartRssMiB = rssMiB(op.pid);
-      r.load.push(loadavg());
-    }
+    if (SCENARIOS.has('restart')) op = await restart(op, opts, w, r);
   } finally {
     watch.stop();
     await op.stop();
   }
+}
+
+/** Stops the operator and starts a new one over everything Ready: time until all are re-verified, writes. */
+async function restart(old: Awaited<ReturnType<typeof startOperator>>, opts: Parameters<typeof startOperator>[0], w: Workload, r: RunResult): Promise<Awaited<ReturnType<typeof startOperator>>> {
+  console.log('restart ...');
+  await old.stop();
+  const t0 = Date.now();
+  const op = await startOperator(opts);
+  for (;;) {
+    const v = (await operatorMetrics(op.port)).filter((s) => s.name === 'milvusindex_last_verified_timestamp_seconds' && s.value * 1000 >= t0).length;
+    if (v >= w.n) break;
+    if (Date.now() - t0 > READY_TIMEOUT_MS) throw new Error(`restart: ${v}/${w.n} re-verified`);
+    await sleep(100);
+  }
+  r.restartS = (Date.now() - t0) / 1000;
+  r.restartWrites = total(sumBy(await operatorMetrics(op.port), 'milvusindex_kube_writes_total'));
+  r.restartRssMiB = rssMiB(op.pid);
+  r.load.push(loadavg());
+  return op;
 }
 
 async function idle(op: Awaited<ReturnType<typeof startOperator>>, w: Workload, r: RunResult): Promise<void> {
