@@ -80,7 +80,8 @@ export async function startOperator(o: OperatorOptions): Promise<Proc & { port: 
     join(process.env.BENCH_OPERATOR_DIST ?? join(ROOT, 'dist'), 'src', 'main.js'), '--namespace', o.namespace, '--concurrency', String(o.concurrency), '--resync-period', o.resync,
     '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'info', ...o.extraArgs,
   ];
-  const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: o.kubeconfigPath, MILVUS_URI: o.milvusUri }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodeOptions = process.env.BENCH_OPERATOR_NODE_OPTIONS;
+  const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: o.kubeconfigPath, MILVUS_URI: o.milvusUri, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, stdio: ['ignore', 'pipe', 'inherit'] });
   const p = new Proc(child, 'operator');
   const port = Number((await p.waitFor(/"port":(\d+),"msg":"metrics endpoint listening"/, 60_000))[1]);
   await p.waitFor(/"controller":"milvusindex".*"msg":"controller started"|"msg":"controller started".*"controller":"milvusindex"/, 120_000);
