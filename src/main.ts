@@ -3,7 +3,6 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { ConfigError, parseConfig, redactedConfig, type OperatorConfig } from './config.js';
 import { describeKubeError } from './kube/errors.js';
-import { shareConnections } from './kube/shared-connections.js';
 import { createLogger, type ProcessLogger as Logger } from './observability/logger.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
@@ -26,7 +25,7 @@ function loadKubeConfig(c: OperatorConfig): KubeConfig {
   if (!server || (server === 'http://localhost:8080' && !c.kubeconfig)) {
     throw new ConfigError('no Kubernetes configuration found: set --kubeconfig or KUBECONFIG, or run inside a cluster');
   }
-  return shareConnections(kc);
+  return kc;
 }
 
 async function checkApiServer(kc: KubeConfig, log: Logger): Promise<void> {

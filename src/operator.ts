@@ -12,6 +12,7 @@ import { WorkQueue } from './controller/workqueue.js';
 import { describeKubeError } from './kube/errors.js';
 import type { SeriesOptions } from './kube/event-series.js';
 import { InstrumentedKubeConfig } from './kube/request-metrics.js';
+import { shareConnections } from './kube/shared-connections.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
 import { KubeMilvusIndexWriter } from './kube/milvusindex-writer.js';
 import { CustomObjectWriter } from './kube/object-writer.js';
@@ -91,7 +92,7 @@ export class Operator {
 
   constructor(private readonly config: OperatorConfig, private readonly deps: OperatorDeps) {
     const { log, metrics } = deps;
-    this.kc = InstrumentedKubeConfig.from(deps.kc, metrics);
+    this.kc = shareConnections(InstrumentedKubeConfig.from(deps.kc, metrics));
     this.pool = new MilvusClientPool({
       metrics: { observeRequest: (method, outcome, seconds) => metrics.observeMilvusRequest(method, outcome, seconds) },
       onClientCreated: (key, description, reason) => log.info({ connection: key, target: description, reason }, 'milvus client created'),

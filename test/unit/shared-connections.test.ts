@@ -2,6 +2,7 @@
 // identity, instead of client-node's new Agent per request.
 import { KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
+import { InstrumentedKubeConfig } from '../../src/kube/request-metrics.js';
 import { shareConnections } from '../../src/kube/shared-connections.js';
 
 function kubeConfig(caData = 'Q0EtMQ=='): KubeConfig {
@@ -42,5 +43,13 @@ describe('shareConnections', () => {
     const after = await dispatcherOf(kc);
     expect(after.dispatcher).not.toBe(before.dispatcher);
     expect((await dispatcherOf(kc)).dispatcher).toBe(after.dispatcher);
+  });
+
+  it('over the request-counting KubeConfig the operator uses (src/operator.ts): one dispatcher too', async () => {
+    const plain = InstrumentedKubeConfig.from(kubeConfig(), { kubeRequest: () => {} });
+    expect((await dispatcherOf(plain)).dispatcher).not.toBe((await dispatcherOf(plain)).dispatcher);
+    const kc = shareConnections(InstrumentedKubeConfig.from(kubeConfig(), { kubeRequest: () => {} }));
+    const [a, b] = [await dispatcherOf(kc), await dispatcherOf(kc)];
+    expect(b.dispatcher).toBe(a.dispatcher);
   });
 });
