@@ -70,7 +70,7 @@ function svg(rs: readonly RunResult[]): string {
   const vals = groups.flatMap((g) => series.map((s) => s.pick(g))).filter((v): v is number => !!v && v > 0);
   const lo = Math.floor(Math.log10(Math.min(...vals, 1))), hi = Math.ceil(Math.log10(Math.max(...vals, 10)));
   const y = (v: number): number => bottom - ((Math.log10(v) - lo) / (hi - lo)) * (bottom - top);
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W + 200}" height="${H}" font-family="sans-serif" font-size="11">`, `<text x="10" y="16" font-size="13">apply → all Ready (s, log scale), lower is better</text>`];
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W + 430}" height="${H}" font-family="sans-serif" font-size="11">`, `<text x="10" y="16" font-size="13">apply → all Ready (s, log scale), lower is better</text>`];
   for (let e = lo; e <= hi; e++) out.push(`<line x1="60" x2="${W}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#ddd"/><text x="55" y="${y(10 ** e) + 4}" text-anchor="end">${10 ** e}</text>`);
   groups.forEach((g, gi) => {
     const x0 = 80 + gi * (series.length * 26 + 30);
