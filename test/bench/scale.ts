@@ -47,7 +47,7 @@ const perRes = (m: Map<string, number>, n: number): string => [...m].sort().map(
 
 async function benchOne(n: number): Promise<RunResult> {
   const perCollection = Number(env.BENCH_PER_COLLECTION ?? (n >= 10_000 ? 40 : 2));
-  const w = workload(n, perCollection, ROWS, 'bench');
+  const w = workload(n, perCollection, ROWS, 'bench', STANDALONE ? 'Trie' : 'INVERTED');
   const dim = STANDALONE ? 128 : 8;
   const [cp, milvus] = await Promise.all([startControlPlane(), STANDALONE ? startMilvusStandalone() : startMilvusLite()]);
   const r: RunResult = { label: LABEL, n, date: new Date().toISOString(), milvus: STANDALONE ? 'Milvus 2.3 standalone' : 'Milvus Lite', collections: w.collections.length, perCollection, rows: ROWS, concurrency: CONCURRENCY, operatorArgs: EXTRA.join(' '), load: [loadavg()], machine: `${cpus().length}× ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB (${Math.round(freemem() / 2 ** 30)} free)` };

@@ -12,14 +12,15 @@ export interface IndexDef { name: string; collection: string; field: string; ind
 
 export interface Workload { n: number; perCollection: number; rows: number; prefix: string; collections: string[]; defs: IndexDef[] }
 
-export function workload(n: number, perCollection: number, rows: number, prefix: string): Workload {
+/** `scalarIndex`: INVERTED, or Trie where the server has no INVERTED for VarChar (Milvus 2.3). */
+export function workload(n: number, perCollection: number, rows: number, prefix: string, scalarIndex = 'INVERTED'): Workload {
   const collections = Array.from({ length: Math.ceil(n / perCollection) }, (_, i) => `${prefix}_${i}`);
   const defs = Array.from({ length: n }, (_, i): IndexDef => {
     const collection = collections[Math.floor(i / perCollection)]!;
     const slot = i % perCollection;
     return slot === 0
       ? { name: `mvi-${i}`, collection, field: 'vec', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 64 } }
-      : { name: `mvi-${i}`, collection, field: `s${slot - 1}`, indexType: 'INVERTED', params: {} };
+      : { name: `mvi-${i}`, collection, field: `s${slot - 1}`, indexType: scalarIndex, params: {} };
   });
   return { n, perCollection, rows, prefix, collections, defs };
 }
