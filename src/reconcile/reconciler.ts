@@ -44,17 +44,30 @@ export interface ReconcilerDeps {
   metrics: ReconcileMetrics;
 }
 
+/** How long a key waits for the watch to bring our own write before it looks again (the watch event also wakes it). */
+const OWN_WRITE_WAIT_MS = 250;
+
 /**
  * observe → decide → execute → one status write when something changed.
  * Idempotent: the same call runs on create, update, resync, restart and after any failure.
  * Holds the per-collection lock for the whole pass, so DDL on one collection is never parallel.
  */
 export class MilvusIndexReconciler {
+  /**
+   * Per key, the resourceVersions our own writes replaced. The cache still showing one of them means our write
+   * has not reached it yet: acting on that view would repeat what the write recorded (e.g. a refused
+   * AlterProperties whose `status.unsupported` the cache does not show yet), so the key waits for the watch.
+   */
+  private readonly superseded = new Map<string, Set<string>>();
+
   constructor(private readonly deps: ReconcilerDeps) {}
 
   readonly reconcile = async (key: string): Promise<RequeueDecision> => {
     const resource = this.deps.store.get(key);
-    if (!resource) return { kind: 'None' };
+    if (!resource) {
+      this.superseded.delete(key);
+      return { kind: 'None' };
+    }
     return this.deps.collectionLocks.run(collectionOf(resource, this.deps.connections), () => this.pass(key));
   };
 
@@ -67,6 +80,7 @@ export class MilvusIndexReconciler {
   private async pass(key: string): Promise<RequeueDecision> {
     // Read inside the lock: another reconcile on this collection may just have changed it.
     let resource = this.deps.store.get(key);
+    if (resource && this.ownWriteUnseen(key, resource)) return { kind: 'After', ms: OWN_WRITE_WAIT_MS };
     for (let n = 1; resource; n++) {
       const { requeue, next } = await this.step(key, resource);
       if (!next || n >= (this.deps.maxSteps ?? 1)) return requeue;
@@ -92,6 +106,7 @@ export class MilvusIndexReconciler {
     switch (done.kind) {
       case 'Done': {
         const { requeue, current } = await this.finish(key, done.current, plan, observation);
+        this.noteOwnWrites(key, current, resource, done.current);
         if (removesFinalizer) return { requeue: await this.removeFinalizer(key, current, requeue) };
         const observeNow = requeue.kind === 'After' && requeue.ms === 0 && plan.actions.length > 0;
         return observeNow ? { requeue, next: current } : { requeue };
@@ -99,13 +114,32 @@ export class MilvusIndexReconciler {
       case 'MilvusFailed': {
         this.deps.log.warn({ key, action: done.failure.action.type, errorKind: done.failure.kind, error: done.failure.message }, 'action failed');
         const recovery = decideFailure({ ...observation, resource: done.current }, done.failure, this.deps.now());
-        return { requeue: (await this.finish(key, done.current, recovery, observation, `${done.failure.action.type}: ${done.failure.message}`)).requeue };
+        const { requeue, current } = await this.finish(key, done.current, recovery, observation, `${done.failure.action.type}: ${done.failure.message}`);
+        this.noteOwnWrites(key, current, resource, done.current);
+        return { requeue };
       }
       case 'KubeFailed': return { requeue: this.kubeFailure(key, done.conflict, done.error) };
       case 'NotLeader':
         this.deps.log.warn({ key }, done.step);
         return { requeue: { kind: 'Backoff', error: done.step } };
     }
+  }
+
+  /** True while the cache shows a version of `key` that one of our writes replaced. */
+  private ownWriteUnseen(key: string, cached: MilvusIndex): boolean {
+    const stale = this.superseded.get(key);
+    if (stale?.has(cached.metadata.resourceVersion ?? '')) return true;
+    this.superseded.delete(key);
+    return false;
+  }
+
+  /** Remembers the versions this step's writes replaced (`earlier`), unless nothing was written. */
+  private noteOwnWrites(key: string, written: MilvusIndex, ...earlier: MilvusIndex[]): void {
+    const replaced = earlier.map((o) => o.metadata.resourceVersion).filter((rv): rv is string => rv !== undefined && rv !== written.metadata.resourceVersion);
+    if (replaced.length === 0) return;
+    const stale = this.superseded.get(key) ?? new Set<string>();
+    for (const rv of replaced) stale.add(rv);
+    this.superseded.set(key, stale);
   }
 
   private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation, failed?: string): Promise<{ requeue: RequeueDecision; current: MilvusIndex }> {
