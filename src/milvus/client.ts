@@ -301,14 +301,21 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
     return this.client;
   }
 
-  /** The SDK deadline for a request sent now: the connection's timeout, capped by the caller's deadline. */
+  /**
+   * The SDK deadline for a request sent now: the connection's timeout, capped by the caller's deadline plus
+   * SDK_DEADLINE_GRACE_MS, so that the caller's own timer (stopWaitingAt) always fires first and the outcome is
+   * one DeadlineExceeded, not a race with gRPC's DEADLINE_EXCEEDED.
+   */
   private timeoutBefore(deadline: number | undefined, ctx: ClassifyContext): number {
     if (deadline === undefined) return this.timeoutMs;
     const left = Math.floor(deadline - performance.now());
     if (left < 1) throw new ClassifiedMilvusError('DeadlineExceeded', ctx.method, `cannot ${ctx.action}: the caller's deadline passed before the request was sent (not sent)`);
-    return Math.min(this.timeoutMs, left);
+    return Math.min(this.timeoutMs, left + SDK_DEADLINE_GRACE_MS);
   }
 }
+
+/** How much later than the caller's deadline the SDK's own gRPC deadline falls (see timeoutBefore). */
+const SDK_DEADLINE_GRACE_MS = 100;
 
 /**
  * `result`, or a DeadlineExceeded MilvusError once `deadline` (performance.now() time) passes.
