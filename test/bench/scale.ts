@@ -146,6 +146,11 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
     const m = await operatorMetrics(op.port);
     r.kubeWritesPerRes = Object.fromEntries([...sumBy(m, 'milvusindex_kube_writes_total', 'kind')].map(([k, v]) => [k, v / w.n]));
     r.milvusCallsPerRes = Object.fromEntries([...sumBy(m, 'milvus_request_duration_seconds_count', 'method')].map(([k, v]) => [k, v / w.n]));
+    r.applyWindowS = (Math.max(...applied.values()) - t1) / 1000;
+    const msPerCall = (sum: Map<string, number>, count: Map<string, number>): Record<string, number> => Object.fromEntries([...count].map(([k, c]) => [k, (1000 * (sum.get(k) ?? 0)) / c]));
+    r.milvusMeanMs = msPerCall(sumBy(m, 'milvus_request_duration_seconds_sum', 'method'), sumBy(m, 'milvus_request_duration_seconds_count', 'method'));
+    r.reconcileMeanMs = msPerCall(sumBy(m, 'controller_runtime_reconcile_time_seconds_sum', 'controller'), sumBy(m, 'controller_runtime_reconcile_time_seconds_count', 'controller'))['milvusindex'];
+    r.reconciles = total(sumBy(m, 'controller_runtime_reconcile_total', 'controller', (l) => l.controller === 'milvusindex'));
     r.load.push(loadavg());
     if (opts.cpuProfDir) { await op.stop(); op = await startOperator({ ...opts, cpuProfDir: undefined }); }
     if (SCENARIOS.has('idle')) await idle(op, w, r);
@@ -210,6 +215,12 @@ function report(r: RunResult): void {
       ['operator Kubernetes writes', perRes(new Map(Object.entries(r.kubeWritesPerRes ?? {})), 1)],
       ['operator Milvus calls', perRes(new Map(Object.entries(r.milvusCallsPerRes ?? {})), 1)],
       ['peer Kubernetes writes (apiserver counters)', perRes(new Map(Object.entries(r.peerWritesPerRes ?? {})), 1)],
+    ]);
+    table('where the operator\'s time goes', ['', ''], [
+      ['apply window: first → last resource created (s)', f(r.applyWindowS)],
+      ['operator CPU during apply → all Ready (s)', f(r.operatorCpuS)],
+      ['reconciles (per resource), mean time (ms)', `${r.reconciles ?? '—'} (${f(r.reconciles === undefined ? undefined : r.reconciles / r.n)}), ${f(r.reconcileMeanMs, 1)}`],
+      ['Milvus mean latency by method (ms)', Object.entries(r.milvusMeanMs ?? {}).sort().map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') || '—'],
     ]);
   }
   if (r.idle) table(`idle ${r.idle.seconds} s, resync ${r.idle.resync}`, ['', ''], [
