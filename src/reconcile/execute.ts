@@ -1,4 +1,4 @@
-import type { MilvusIndex, MilvusIndexStatus } from '../api/milvusindex.js';
+import { FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../api/milvusindex.js';
 import { isWriteConflict } from '../kube/errors.js';
 import type { MilvusIndexWriter } from '../kube/milvusindex-writer.js';
 import { isMilvusError } from '../milvus/errors.js';
@@ -48,6 +48,10 @@ export async function execute(plan: Plan, resource: MilvusIndex, target: MilvusT
       current = await writeStatus(current, plan.intent, deps);
     }
     for (const action of plan.actions) {
+      if (action.type === 'AddFinalizer') {
+        current = await addFinalizer(current, deps);
+        continue;
+      }
       const failure = await perform(action, current, target, deps);
       if (failure) return { kind: 'MilvusFailed', current, failure };
     }
@@ -65,11 +69,18 @@ export async function writeStatus(obj: MilvusIndex, status: MilvusIndexStatus, d
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv ?? obj.metadata.resourceVersion }, status };
 }
 
+/** Adds our finalizer if this process still leads; returns the object as written. */
+async function addFinalizer(obj: MilvusIndex, deps: ExecuteDeps): Promise<MilvusIndex> {
+  fence('AddFinalizer', deps);
+  const rv = await deps.writer.addFinalizer(obj);
+  if (rv === undefined) return obj;
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } };
+}
+
 /** Kubernetes failures throw; Milvus failures come back classified. */
-async function perform(action: Action, obj: MilvusIndex, target: MilvusTarget, deps: ExecuteDeps): Promise<ActionFailure | undefined> {
+async function perform(action: Exclude<Action, { type: 'AddFinalizer' }>, obj: MilvusIndex, target: MilvusTarget, deps: ExecuteDeps): Promise<ActionFailure | undefined> {
   fence(action.type, deps);
   switch (action.type) {
-    case 'AddFinalizer': await deps.writer.addFinalizer(obj); return undefined;
     case 'RemoveFinalizer': await deps.writer.removeFinalizer(obj); return undefined;
     default: break;
   }

@@ -29,7 +29,8 @@ export type MilvusObservation =
   | {
       kind: 'Observed';
       fields: FieldInfo[];
-      loadState: LoadState;
+      /** Read only when decide() asks for it (Plan.readLoadState); undefined until then. */
+      loadState: LoadState | undefined;
       /** The index named like the spec's index name, if any. */
       index: ObservedIndex | undefined;
       /** Indexes on the spec's field under another name. */

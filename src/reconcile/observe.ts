@@ -5,10 +5,11 @@ import { isMilvusError } from '../milvus/errors.js';
 import type { MilvusClientProvider, MilvusIndexApi, ObservedIndex } from '../milvus/types.js';
 import { resolvedDatabase, resolvedIndexName, type ClaimIndex } from './claims.js';
 import type { ConnectionResolution, ConnectionResolver } from './connection/resolution.js';
-import { mayReuseReads, type CollectionReadCache } from './collection-reads.js';
+import type { CollectionReadCache } from './collection-reads.js';
 import { definitionOf } from './compare.js';
 import { serverlessRefuses } from './serverless.js';
 import type { MilvusObservation, Observation, PeerClaim } from './observation.js';
+import type { LoadState } from '../milvus/types.js';
 
 /** Other resources in the cache claiming the same Milvus index. */
 export function peersOf(r: MilvusIndex, claims: ClaimIndex): PeerClaim[] {
@@ -62,26 +63,51 @@ export async function observe(resource: MilvusIndex, deps: ObserveDeps): Promise
     return { kind: 'Observed', observation: { ...base, milvus: { kind: 'NotObserved' } }, api: undefined };
   }
   const client = deps.milvus.get(conn.key, conn.target);
-  const api = deps.reads ? deps.reads.view(conn.key, client, mayReuseReads(resource)) : client;
+  const api = deps.reads ? deps.reads.view(conn.key, client, deps.reads.freshnessFor(resource)) : client;
   return { kind: 'Observed', observation: { ...base, milvus: await readMilvus(api, resource, database, indexName) }, api };
 }
 
+/**
+ * The schema and the index list, read together. The load state is not read here: few decisions depend on it,
+ * and decide() asks for it when one does (Plan.readLoadState; see withLoadState).
+ */
 async function readMilvus(api: MilvusIndexApi, r: MilvusIndex, database: string, indexName: string): Promise<MilvusObservation> {
+  const collectionRead = api.describeCollection(database, r.spec.collectionName);
+  const indexesRead = api.listIndexes(database, r.spec.collectionName);
+  // Handled at once: when the collection is missing, only describeCollection's answer is reported.
+  indexesRead.catch(() => {});
   try {
-    const collection = await api.describeCollection(database, r.spec.collectionName);
+    const collection = await collectionRead;
     if (collection.kind !== 'Found') return collection;
-    const [loadState, indexes] = [await api.getLoadState(database, r.spec.collectionName), await api.listIndexes(database, r.spec.collectionName)];
+    const indexes = await indexesRead;
     return {
       kind: 'Observed',
       fields: collection.fields,
-      loadState,
+      loadState: undefined,
       index: indexes.find((i) => i.indexName === indexName),
       otherIndexesOnField: indexes.filter((i) => i.fieldName === r.spec.fieldName && i.indexName !== indexName && samePath(i, jsonPathOf(r.spec))),
     };
   } catch (e) {
-    if (isMilvusError(e) && e.kind === 'DependencyMissing') return { kind: 'CollectionNotFound', message: e.message };
-    return { kind: 'Unavailable', message: e instanceof Error ? e.message : String(e) };
+    return unreadable(e);
   }
+}
+
+/** `observation` with the collection's load state read (decide() asked for it). */
+export async function withLoadState(observation: Observation, api: MilvusIndexApi | undefined): Promise<Observation> {
+  const m = observation.milvus;
+  if (m.kind !== 'Observed' || m.loadState !== undefined || !api) return observation;
+  let loadState: LoadState;
+  try {
+    loadState = await api.getLoadState(observation.database, observation.resource.spec.collectionName);
+  } catch (e) {
+    return { ...observation, milvus: unreadable(e) };
+  }
+  return { ...observation, milvus: { ...m, loadState } };
+}
+
+function unreadable(e: unknown): MilvusObservation {
+  if (isMilvusError(e) && e.kind === 'DependencyMissing') return { kind: 'CollectionNotFound', message: e.message };
+  return { kind: 'Unavailable', message: e instanceof Error ? e.message : String(e) };
 }
 
 /**

@@ -44,6 +44,11 @@ export interface Plan {
   events: EventSpec[];
   metrics: MetricMark[];
   requeue: RequeueDecision;
+  /**
+   * The decision depends on the collection's load state, which observe did not read: read it and decide
+   * again. Such a plan has no actions, status or events.
+   */
+  readLoadState?: true;
 }
 
 /**

@@ -11,7 +11,7 @@ import { statusEqual } from './conditions.js';
 import type { ConnectionResolver } from './connection/resolution.js';
 import { decide, decideFailure } from './decide/index.js';
 import { execute, writeStatus, type ExecuteDeps } from './execute.js';
-import { observe } from './observe.js';
+import { observe, withLoadState } from './observe.js';
 import type { Observation } from './observation.js';
 import type { EventSpec, MetricMark, Plan } from './plan.js';
 
@@ -95,9 +95,15 @@ export class MilvusIndexReconciler {
       this.deps.log.debug({ key, reason: seen.message }, 'connection not verified yet; waiting for it');
       return { requeue: { kind: 'None' } };
     }
-    const { observation, api } = seen;
+    const { api } = seen;
+    let observation = seen.observation;
+    const now = this.deps.now();
+    let plan = decide(observation, now);
+    if (plan.readLoadState) {
+      observation = await withLoadState(observation, api);
+      plan = decide(observation, now);
+    }
     if (observation.milvus.kind === 'Observed') this.deps.metrics.verified(resource);
-    const plan = decide(observation, this.deps.now());
     this.deps.log.debug({ key, generation: resource.metadata.generation, milvus: observation.milvus.kind, actions: plan.actions.map((a) => a.type), requeue: plan.requeue }, 'reconcile planned');
     // The finalizer goes last, after the plan's Events: when the object is gone, its story is recorded.
     const removesFinalizer = plan.actions.at(-1)?.type === 'RemoveFinalizer';
@@ -184,8 +190,11 @@ export class MilvusIndexReconciler {
   }
 }
 
-/** What the operator allows one pass (ReconcilerDeps.maxSteps): create → observe, or a Recreate's drop → create → observe. */
-export const MAX_STEPS = 3;
+/**
+ * What the operator allows one pass (ReconcilerDeps.maxSteps): a new resource's finalizer → create → observe, or
+ * a Recreate's drop → create → observe, with one step to spare.
+ */
+export const MAX_STEPS = 4;
 
 /** A failed pass keeps its requeue timing but is counted as an error. */
 function withError(requeue: RequeueDecision, error: string | undefined): RequeueDecision {

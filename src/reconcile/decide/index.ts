@@ -10,7 +10,7 @@ import { isPaused, pause } from './paused.js';
 import { checkPreconditions } from './preconditions.js';
 import { decideProperties } from './properties.js';
 import { decideRecreate } from './recreate.js';
-import { plan } from './status.js';
+import { OBSERVE_NOW, plan } from './status.js';
 
 export { decideFailure } from './failure.js';
 export { BUILD_POLL_MS, indexStatus } from './status.js';
@@ -26,10 +26,20 @@ export { PROGRESS_STEP_PERCENT } from './build.js';
  * report.
  */
 export function decide(obs: Observation, now: Date): Plan {
+  const m = obs.milvus;
+  if (m.kind !== 'Observed' || m.loadState !== undefined) return decideKnown(obs, now);
+  // The load state is read only when it matters: when both answers lead to the same plan, it does not.
+  const loaded = decideKnown({ ...obs, milvus: { ...m, loadState: 'Loaded' } }, now);
+  const notLoaded = decideKnown({ ...obs, milvus: { ...m, loadState: 'NotLoad' } }, now);
+  return JSON.stringify(loaded) === JSON.stringify(notLoaded) ? loaded : { ...plan({ status: undefined }), readLoadState: true };
+}
+
+function decideKnown(obs: Observation, now: Date): Plan {
   const meta = obs.resource.metadata;
   const deleting = meta.deletionTimestamp !== undefined;
   const hasFinalizer = (meta.finalizers ?? []).includes(FINALIZER);
-  if (!deleting && !hasFinalizer) return plan({ actions: [{ type: 'AddFinalizer' }], status: undefined });
+  // Observed at once (in the same pass when the reconciler allows it): nothing else happens before the finalizer.
+  if (!deleting && !hasFinalizer) return plan({ actions: [{ type: 'AddFinalizer' }], status: undefined, requeue: OBSERVE_NOW });
   if (deleting && !hasFinalizer) return plan({ status: undefined });
   if (deleting) return decideDeletion(obs, now);
   const live = decideLive(obs, now);

@@ -11,9 +11,9 @@ import {
 const finalizerRows: Row[] = [
   {
     name: 'no finalizer, not deleting: add it and nothing else',
-    reason: 'the finalizer is added and the reconcile returns before anything is created (rule 3); no status is written for a metadata-only change',
+    reason: 'the finalizer is added before anything is created (rule 3) and the patched object is observed at once; no status is written for a metadata-only change',
     given: { observation: anObservation(fresh().withoutFinalizer()).notObserved().build() },
-    want: { actions: ['AddFinalizer'], status: 'none', events: [], metrics: [], requeue: 'None' },
+    want: { actions: ['AddFinalizer'], status: 'none', events: [], metrics: [], requeue: 'After' },
   },
   {
     name: 'no finalizer but another controller\'s: add ours',

@@ -298,7 +298,9 @@ export class World {
   }
 }
 
-export const READS = ['milvus.describeCollection', 'milvus.getLoadState', 'milvus.listIndexes'];
+export const READS = ['milvus.describeCollection', 'milvus.listIndexes'];
+/** The reads of a pass whose decision depends on the collection's load state (decide asks for it). */
+export const READS_WITH_LOAD_STATE = [...READS, 'milvus.getLoadState'];
 export const ready = (s: MilvusIndexStatus | undefined) => s?.conditions?.find((c) => c.type === 'Ready');
 export const condStatus = (s: MilvusIndexStatus | undefined, type: string) => s?.conditions?.find((c) => c.type === type)?.status;
 

@@ -7,7 +7,8 @@ import type { ObjectStore, RequeueDecision } from '../../../src/controller/types
 import type { LoadState } from '../../../src/milvus/types.js';
 import { ClaimIndex } from '../../../src/reconcile/claims.js';
 import type { ConnectionResolution } from '../../../src/reconcile/connection/resolution.js';
-import { MilvusIndexReconciler } from '../../../src/reconcile/reconciler.js';
+import { CollectionReadCache } from '../../../src/reconcile/collection-reads.js';
+import { MAX_STEPS, MilvusIndexReconciler } from '../../../src/reconcile/reconciler.js';
 import type { MilvusWrite } from '../../../src/reconcile/write-observer.js';
 import { NAMESPACE, anIndex, aScalarIndex } from '../fakes.js';
 import { FakeEvents, FakeMetrics, FakeResolver, RecordingLog } from '../fakes/reconcile.js';
@@ -85,7 +86,8 @@ export class ModelWorld {
   private claims!: ClaimIndex;
   private readonly claimed = new Map<string, MilvusIndex>();
 
-  constructor(init: InitialState) {
+  /** `asOperator`: the reconciler as the operator builds it (reads shared per collection, MAX_STEPS per pass). */
+  constructor(init: InitialState, private readonly asOperator = false) {
     this.milvus.collection('default', 'docs', init.docsLoad, [
       ...(init.seedEmbedding ? [anIndex().build()] : []),
       ...(init.seedTitle ? [aScalarIndex().build()] : []),
@@ -113,6 +115,7 @@ export class ModelWorld {
       claims: this.claims,
       connections: resolver,
       milvus: { get: () => this.milvus, close: async () => {} },
+      ...(this.asOperator ? { reads: new CollectionReadCache(5_000, () => this.clock), maxSteps: MAX_STEPS } : {}),
       execute: { writer: this.server, leadershipRemainingMs: () => Number.POSITIVE_INFINITY, milvusWrites: { written: (w) => this.recordWrite(w) } },
       events: this.events,
       collectionLocks: new KeyedMutex(),

@@ -136,18 +136,22 @@ function coverage(worlds: ModelWorld[]): Record<string, boolean> {
     deletionBlockedByPause: worlds.some((w) => w.server.list().some((r) => readyOf(r)?.reason === 'DeletionBlocked')),
     deletionWaitsForConnection: worlds.some((w) => w.server.list().some((r) => readyOf(r)?.reason === 'ConnectionNotReady')),
     twoWritersOnOneCollectionAtOnce: worlds.reduce((n, w) => n + w.concurrentWriters, 0) >= 25,
-    staleViewRefused: worlds.reduce((n, w) => n + w.server.refused, 0) >= 3,
+    // Rare: a version replaced by our own write (the finalizer's too) is never acted on; a user's edit during a lag is.
+    staleViewRefused: worlds.reduce((n, w) => n + w.server.refused, 0) >= 1,
     injectedFaultsHit: worlds.filter((w) => w.faultsHit > 0).length >= 20,
   };
 }
 const COVERED = { createIndex: true, dropIndex: true, releaseAndLoad: true, finalizerRemoved: true, deletionBlockedByPause: true, deletionWaitsForConnection: true, twoWritersOnOneCollectionAtOnce: true, staleViewRefused: true, injectedFaultsHit: true };
 
-describe('MilvusIndexReconciler: model-based', () => {
+describe.each([
+  ['one step per reconcile, every pass reads Milvus', false],
+  ['as the operator runs: reads shared per collection, several steps per pass', true],
+])('MilvusIndexReconciler: model-based, %s', (_, asOperator) => {
   const STATS: ModelWorld[] = [];
   it('random edits, reconciles, restarts and faults keep the safety invariants, and the system settles', async () => {
     await fc.assert(
       fc.asyncProperty(initial, fc.array(step, { minLength: 1, maxLength: 40 }), async (init, steps) => {
-        const w = new ModelWorld(init);
+        const w = new ModelWorld(init, asOperator);
         for (const [i, s] of steps.entries()) {
           await run(w, s);
           checkSafety(w, `step ${i} ${JSON.stringify(s)}`);

@@ -24,6 +24,15 @@ describe('follow-up steps in one pass', () => {
     expect(ready(last?.status)).toMatchObject({ status: 'True', reason: 'IndexBuilt' });
   });
 
+  it('a new resource: finalizer → create → observe → Ready in one pass, on the objects its own writes returned', async () => {
+    const w = new World(fresh().withoutFinalizer());
+    for (const r of w.store.list()) w.claims.upsert(r);
+    const requeue = await reconcilerOf(w, MAX_STEPS).reconcile(SUBJECT);
+    expect(w.journal).toEqual(['kube.addFinalizer', ...READS, 'kube.writeStatus', 'milvus.createIndex', ...READS, 'kube.writeStatus']);
+    expect(requeue).toEqual({ kind: 'None' });
+    expect(ready(w.writer.calls.filter((c) => c.op === 'writeStatus').at(-1)?.status)).toMatchObject({ status: 'True', reason: 'IndexBuilt' });
+  });
+
   it('a build still running ends the pass with the build poll', async () => {
     const w = new World(fresh());
     const create = w.milvus.createIndex.bind(w.milvus);

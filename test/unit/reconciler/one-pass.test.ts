@@ -5,7 +5,7 @@ import type { MilvusIndex } from '../../../src/api/milvusindex.js';
 import type { RequeueDecision } from '../../../src/controller/types.js';
 import type { MetricMark } from '../../../src/reconcile/plan.js';
 import { aMilvusIndex, type MilvusIndexBuilder } from '../fakes.js';
-import { type MilvusMethod, World, READS, ready, condStatus, milvusError, conflict, serverError } from '../fakes/reconcile.js';
+import { type MilvusMethod, World, READS, READS_WITH_LOAD_STATE, ready, condStatus, milvusError, conflict, serverError } from '../fakes/reconcile.js';
 
 // One pass, as a table
 
@@ -147,10 +147,10 @@ const rows: Row[] = [
   // ---- finalizer
   {
     name: 'no finalizer yet',
-    reason: 'the finalizer is stored before anything is created; the watch event of the patched object brings the next pass (no second pass inside this one)',
+    reason: 'the finalizer is stored before anything is created, and the patched object is observed at once (one step allowed here: a requeue now; the operator goes on in the same pass)',
     given: { resources: [fresh().withoutFinalizer()] },
     want: {
-      requeue: { kind: 'None' },
+      requeue: { kind: 'After', ms: 0 },
       journal: ['kube.addFinalizer'],
       ready: null, events: [],
     },
@@ -163,9 +163,9 @@ const rows: Row[] = [
   },
   {
     name: 'no finalizer yet, connection not ready',
-    reason: 'nothing is read from Milvus before the finalizer is stored; the next pass reports the connection problem',
+    reason: 'nothing is read from Milvus before the finalizer is stored; the next step reports the connection problem',
     given: { resources: [fresh().withoutFinalizer()], setup: (w) => { w.connections.resolution = { kind: 'NotReady', reason: 'ConnectionNotReady', message: 'not yet' }; } },
-    want: { requeue: { kind: 'None' }, journal: ['kube.addFinalizer'], ready: null },
+    want: { requeue: { kind: 'After', ms: 0 }, journal: ['kube.addFinalizer'], ready: null },
   },
 
   // ---- connection / Milvus not usable
@@ -179,7 +179,7 @@ const rows: Row[] = [
     name: 'Milvus unreachable while observing',
     reason: 'MilvusUnavailable, backoff, no Milvus write',
     given: { resources: [fresh()], setup: (w) => { w.milvus.failures.describeCollection = milvusError('Transient', 'describeCollection', 'cannot describe collection: 14 UNAVAILABLE'); } },
-    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: ['milvus.describeCollection', 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'], events: ['docs-embedding Warning MilvusUnavailable'], never: ['createIndex'] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'], events: ['docs-embedding Warning MilvusUnavailable'], never: ['createIndex'] },
   },
   {
     name: 'leadership not confirmed',
@@ -193,7 +193,7 @@ const rows: Row[] = [
     name: 'deleting, collection not loaded',
     reason: 'dropIndex then remove the finalizer; the object is going away: no status write',
     given: { resources: [created().deleting()], setup: (w) => { w.withIndex(); } },
-    want: { requeue: { kind: 'None' }, journal: [...READS, 'milvus.dropIndex', 'kube.removeFinalizer'], ready: null, events: ['docs-embedding Normal IndexDropped'] },
+    want: { requeue: { kind: 'None' }, journal: [...READS_WITH_LOAD_STATE, 'milvus.dropIndex', 'kube.removeFinalizer'], ready: null, events: ['docs-embedding Normal IndexDropped'] },
   },
   {
     name: 'deleting, collection loaded, release allowed',
@@ -201,7 +201,7 @@ const rows: Row[] = [
     given: { resources: [created().spec({ allowCollectionRelease: true }).deleting()], setup: (w) => { w.withIndex(); w.milvus.state().loadState = 'Loaded'; } },
     want: {
       requeue: { kind: 'None' },
-      journal: [...READS, 'kube.writeStatus', 'milvus.releaseCollection', 'milvus.dropIndex', 'kube.removeFinalizer'],
+      journal: [...READS_WITH_LOAD_STATE, 'kube.writeStatus', 'milvus.releaseCollection', 'milvus.dropIndex', 'kube.removeFinalizer'],
       ready: ['False', 'Deleting'],
       events: ['docs-embedding Normal CollectionReleased', 'docs-embedding Normal IndexDropped'],
     },
@@ -222,13 +222,13 @@ const rows: Row[] = [
     name: 'deleting, dropIndex fails Transient',
     reason: 'the finalizer stays; MilvusUnavailable, backoff',
     given: { resources: [created().deleting()], setup: (w) => { w.withIndex(); w.milvus.failures.dropIndex = milvusError('Transient', 'dropIndex', 'cannot drop index: 14 UNAVAILABLE'); } },
-    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'milvus.dropIndex', 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS_WITH_LOAD_STATE, 'milvus.dropIndex', 'kube.writeStatus'], ready: ['False', 'MilvusUnavailable'] },
   },
   {
     name: 'deleting, removeFinalizer conflicts',
     reason: 'a 409 retries through the rate limiter; no status write (the next pass sees the index gone and only removes the finalizer)',
     given: { resources: [created().deleting()], setup: (w) => { w.withIndex(); w.writer.failures.removeFinalizer = () => conflict(); } },
-    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'milvus.dropIndex', 'kube.removeFinalizer'], ready: null },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS_WITH_LOAD_STATE, 'milvus.dropIndex', 'kube.removeFinalizer'], ready: null },
   },
 ];
 
