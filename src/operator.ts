@@ -207,11 +207,15 @@ export class Operator {
       collectionLocks: new KeyedMutex(), now: () => new Date(), log: log.child({ controller: name }), metrics,
     });
     metrics.maxWorkers.set({ controller: name }, this.config.concurrency);
+    const collection = (o: MilvusIndex): string => collectionOf(o, connections);
     return new Controller<MilvusIndex>({
       name, source: indexes, reconcile: reconciler.reconcile, log: log.child({ controller: name }),
       concurrency: this.config.concurrency, resyncPeriodMs: this.config.resyncPeriodMs,
       updateFilter: (o, n) => needsReconcile(o, n, OUR_ANNOTATIONS, FINALIZER),
-      resyncGroup: (o) => collectionOf(o, connections),
+      resyncGroup: collection,
+      // The reconciler's lock key: a collection's mates run one after another on one worker, so the lock
+      // stays uncontended and no worker idles on it while other collections' keys wait.
+      serializeBy: collection,
       queue: new WorkQueue({ metrics: metrics.workqueueMetrics(name) }),
       metrics: metrics.controllerMetrics(name),
     });

@@ -2,6 +2,7 @@ import type { Logger } from '../observability/logger.js';
 import { objectKey, type InformerEventHandler, type KubeObject } from './informer.js';
 import type { ObjectKey, ObjectStore, ReconcileFn, RequeueDecision } from './types.js';
 import { systemClock, type Clock } from './clock.js';
+import { KeyGroups } from './key-groups.js';
 import { WorkQueue } from './workqueue.js';
 
 /**
@@ -60,6 +61,13 @@ export interface ControllerOptions<T extends KubeObject> {
    * so work shared by a group (e.g. one collection's reads) is done once. Default: every key on its own.
    */
   resyncGroup?: (obj: T) => string;
+  /**
+   * Keys of one serialization group are never reconciled at the same time (e.g. one Milvus collection's
+   * indexes), without a worker ever waiting for another: see the class comment. Read from the store object
+   * when a worker takes the key, and again just before a handed-off key runs; undefined (e.g. the object is
+   * gone) means no grouping. Must be cheap; if it throws, the key is logged and runs ungrouped. Default: no grouping.
+   */
+  serializeBy?: (obj: T) => string | undefined;
 }
 
 /**
@@ -77,6 +85,18 @@ export interface ControllerOptions<T extends KubeObject> {
  *   the period boundary (the first pass starts at 0.9 × period), so many keys spread over a fifth
  *   of the period instead of firing together; keys of one `resyncGroup` share their offset. A pending
  *   earlier requeue is kept.
+ * - Serialization (`serializeBy`): keys of one group never reconcile at the same time. A worker that
+ *   takes a key whose group another worker holds hands the key to that holder and goes back to the
+ *   queue at once; the holder runs handed-off keys in hand-off order after its current key and
+ *   releases the group only when none is left (also those handed to it meanwhile: at most one per key
+ *   of the group at a time, as the queue never hands a key out twice before `done`). A handed-off key
+ *   stays in flight in the queue until its own reconcile ends, so adds meanwhile are coalesced, and
+ *   `stop()` waits for it. Each key keeps its own reconcile, decision, metrics and `done`; the
+ *   reconcile duration does not count the wait behind a mate, the queue's work duration does.
+ * - A handed-off key whose group changed meanwhile (its object moved) goes to its new group's holder,
+ *   or its worker holds the new group as well for it; a key whose object is gone runs where it is.
+ *   Both hold because the group is read just before the key runs, in the same tick as the reconcile
+ *   reads the store.
  *
  * Assumptions:
  * - `reconcile` reads the newest object itself (from the store) and is idempotent; it never
@@ -94,6 +114,8 @@ export class Controller<T extends KubeObject> {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly resyncGroup: ((obj: T) => string) | undefined;
+  private readonly serializeBy: ((obj: T) => string | undefined) | undefined;
+  private readonly groups = new KeyGroups();
   private state: 'new' | 'started' | 'stopped' = 'new';
   private sourceStarted = false;
   private resyncTimer: unknown;
@@ -111,6 +133,7 @@ export class Controller<T extends KubeObject> {
     this.metrics = options.metrics ?? noopControllerMetrics;
     this.random = options.random ?? Math.random;
     this.resyncGroup = options.resyncGroup;
+    this.serializeBy = options.serializeBy;
     if (!Number.isInteger(this.concurrency) || this.concurrency < 1) {
       throw new Error(`cannot create controller ${this.name}: concurrency must be a positive integer, got ${this.concurrency}`);
     }
@@ -190,13 +213,41 @@ export class Controller<T extends KubeObject> {
     });
     const drained = await Promise.race([this.queue.shutDownWithDrain().then(() => true), timedOut]);
     this.clock.clearTimeout(timer);
-    if (!drained) this.log.warn({ controller: this.name, inFlight: this.active, timeoutMs }, 'reconciles still running at stop timeout');
+    if (!drained) this.log.warn({ controller: this.name, inFlight: this.active, handedOff: this.groups.waiting, timeoutMs }, 'reconciles still running at stop timeout');
     return drained;
   }
 
   private async work(): Promise<void> {
     for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
-      await this.process(key);
+      await this.serialized(key, this.groupOf(key));
+    }
+  }
+
+  /**
+   * Reconciles `key` unless `group` is held, in which case the key goes to the holder. Holding it, runs
+   * what is handed over until nothing is left. Never throws (`process` does not).
+   */
+  private async serialized(key: ObjectKey, group: string | undefined): Promise<void> {
+    if (group === undefined) return this.process(key);
+    if (!this.groups.acquire(group, key)) return;
+    await this.process(key);
+    for (let next = this.groups.next(group); next !== undefined; next = this.groups.next(group)) {
+      const now = this.groupOf(next);
+      if (now === undefined || now === group) await this.process(next);
+      else await this.serialized(next, now);
+    }
+  }
+
+  /** A throwing `serializeBy` leaves the key ungrouped: a dead worker or a group held forever would strand keys. */
+  private groupOf(key: ObjectKey): string | undefined {
+    if (this.serializeBy === undefined) return undefined;
+    const obj = this.source.get(key);
+    if (obj === undefined) return undefined;
+    try {
+      return this.serializeBy(obj);
+    } catch (err) {
+      this.log.error({ err, controller: this.name, key }, 'cannot compute the serialization group; reconciling the key ungrouped');
+      return undefined;
     }
   }
 

@@ -50,7 +50,9 @@ const OWN_WRITE_WAIT_MS = 250;
 /**
  * observe → decide → execute → one status write when something changed.
  * Idempotent: the same call runs on create, update, resync, restart and after any failure.
- * Holds the per-collection lock for the whole pass, so DDL on one collection is never parallel.
+ * Holds the per-collection lock for the whole pass, so DDL on one collection is never parallel. The operator's
+ * controller already serializes a collection's keys (`serializeBy`) without idling a worker; the lock is the
+ * safety net for any other caller.
  */
 export class MilvusIndexReconciler {
   /**

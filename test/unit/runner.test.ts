@@ -7,6 +7,8 @@ import { WorkQueue } from '../../src/controller/workqueue.js';
 
 interface Obj {
   metadata: { name: string; namespace?: string; resourceVersion?: string; generation?: number };
+  /** Serialization group, for the `serializeBy` tests. */
+  group?: string;
 }
 
 function obj(key: string, generation = 1): Obj {
@@ -75,15 +77,16 @@ function recordingLogger(): Logger & { entries: Array<{ level: string; fields: o
   return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-function recordingMetrics(): ControllerMetrics & { results: ReconcileResult[]; errors: number; durations: number[] } {
+function recordingMetrics(): ControllerMetrics & { results: ReconcileResult[]; errors: number; durations: number[]; active: number[] } {
   const m = {
     results: [] as ReconcileResult[],
     errors: 0,
     durations: [] as number[],
+    active: [] as number[],
     reconciled: (r: ReconcileResult) => void m.results.push(r),
     reconcileError: () => void m.errors++,
     reconcileDuration: (s: number) => void m.durations.push(s),
-    activeWorkers: () => {},
+    activeWorkers: (n: number) => void m.active.push(n),
   };
   return m;
 }
@@ -95,7 +98,7 @@ function manualReconcile(): { fn: ReconcileFn; calls: Array<{ key: ObjectKey; fi
   return { fn, calls };
 }
 
-function setup(options: { reconcile: ReconcileFn; concurrency?: number; resyncPeriodMs?: number; random?: () => number; updateFilter?: (a: Obj, b: Obj) => boolean; resyncGroup?: (o: Obj) => string }) {
+function setup(options: { reconcile: ReconcileFn; concurrency?: number; resyncPeriodMs?: number; random?: () => number; updateFilter?: (a: Obj, b: Obj) => boolean; resyncGroup?: (o: Obj) => string; serializeBy?: (o: Obj) => string | undefined }) {
   const source = new FakeSource();
   const queue = new WorkQueue({ baseDelayMs: 1000 });
   const log = recordingLogger();
@@ -380,5 +383,273 @@ describe('Controller', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     await expect(stopping).resolves.toBe(false);
     expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ inFlight: 1 }) }));
+  });
+});
+
+describe('Controller with serializeBy', () => {
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  const serializeBy = (o: Obj) => o.group;
+
+  function member(key: string, group: string): Obj {
+    return { ...obj(key), group };
+  }
+
+  /** A manual reconcile that records every time two keys of one group (as the store says at call time) overlapped. */
+  function groupedReconcile(source: FakeSource) {
+    const { fn, calls } = manualReconcile();
+    const inFlight = new Map<string, ObjectKey>();
+    const overlaps: Array<[ObjectKey, ObjectKey]> = [];
+    const tracked: ReconcileFn = (key) => {
+      const group = source.get(key)?.group;
+      const mate = group === undefined ? undefined : inFlight.get(group);
+      if (mate !== undefined) overlaps.push([mate, key]);
+      if (group !== undefined) inFlight.set(group, key);
+      return fn(key).finally(() => {
+        if (group !== undefined && inFlight.get(group) === key) inFlight.delete(group);
+      });
+    };
+    return { fn: tracked, calls, overlaps, keys: () => calls.map((c) => c.key) };
+  }
+
+  async function started(options: { concurrency: number; members: Array<[string, string]> }) {
+    const source = new FakeSource();
+    const r = groupedReconcile(source);
+    const queue = new WorkQueue({ baseDelayMs: 1000 });
+    const log = recordingLogger();
+    const metrics = recordingMetrics();
+    const controller = new Controller<Obj>({ name: 'test', source, queue, log, metrics, resyncPeriodMs: 0, reconcile: r.fn, concurrency: options.concurrency, serializeBy });
+    running.push(controller);
+    for (const [key, group] of options.members) source.objects.set(key, member(key, group));
+    source.sync();
+    await controller.start();
+    return { source, queue, log, metrics, controller, ...r };
+  }
+
+  it('never reconciles two keys of one group at once, and the worker that met the busy group takes another group meanwhile', async () => {
+    const w = await started({ concurrency: 2, members: [['ns/a', 'c1'], ['ns/b', 'c1'], ['ns/c', 'c2']] });
+    for (const key of ['ns/a', 'ns/b', 'ns/c']) w.controller.enqueue(key);
+    // Without hand-off the second worker would sit on c1 and c2 would wait in the queue.
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/c']));
+    expect(w.queue.len()).toBe(0);
+    expect(Math.max(...w.metrics.active)).toBe(2);
+
+    w.calls[1]?.finish({ kind: 'None' });
+    await tick();
+    expect(w.keys()).toEqual(['ns/a', 'ns/c']);
+    w.calls[0]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/c', 'ns/b']));
+    w.calls[2]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.metrics.results).toHaveLength(3));
+    expect(w.overlaps).toEqual([]);
+    expect(Math.max(...w.metrics.active)).toBeLessThanOrEqual(2);
+    expect(w.metrics.active.at(-1)).toBe(0);
+  });
+
+  it('runs handed-off keys in hand-off order, each marked done only after its own reconcile', async () => {
+    const w = await started({ concurrency: 4, members: [['ns/a', 'c1'], ['ns/b', 'c1'], ['ns/c', 'c1'], ['ns/d', 'c1']] });
+    const done = vi.spyOn(w.queue, 'done');
+    for (const key of ['ns/a', 'ns/b', 'ns/c', 'ns/d']) w.controller.enqueue(key);
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a']));
+    await tick();
+    expect(done).not.toHaveBeenCalled();
+
+    for (let i = 0; i < 4; i++) {
+      w.calls[i]?.finish({ kind: 'None' });
+      await vi.waitFor(() => expect(done.mock.calls.length).toBe(i + 1));
+      expect(done.mock.calls.at(-1)).toEqual([w.calls[i]?.key]);
+    }
+    expect(w.keys()).toEqual(['ns/a', 'ns/b', 'ns/c', 'ns/d']);
+    expect(w.overlaps).toEqual([]);
+    expect(w.metrics.durations).toHaveLength(4);
+  });
+
+  it('applies each key\'s own outcome: a thrown error backs off only its key, the mate\'s decision is its own', async () => {
+    const source = new FakeSource();
+    const queue = new WorkQueue({ baseDelayMs: 1000 });
+    const log = recordingLogger();
+    const metrics = recordingMetrics();
+    let releaseA!: () => void;
+    const aGate = new Promise<void>((resolve) => (releaseA = resolve));
+    const reconcile = vi.fn<ReconcileFn>(async (key) => {
+      if (key === 'ns/a') {
+        await aGate;
+        throw new Error('cannot reach milvus');
+      }
+      return { kind: 'After', ms: 30_000 };
+    });
+    const controller = new Controller<Obj>({ name: 'test', source, queue, log, metrics, resyncPeriodMs: 0, reconcile, concurrency: 2, serializeBy });
+    running.push(controller);
+    source.objects.set('ns/a', member('ns/a', 'c1'));
+    source.objects.set('ns/b', member('ns/b', 'c1'));
+    source.sync();
+    await controller.start();
+    const addAfter = vi.spyOn(queue, 'addAfter');
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(reconcile).toHaveBeenCalledTimes(1));
+    await tick();
+    expect(reconcile).toHaveBeenCalledTimes(1);
+
+    releaseA();
+    await vi.waitFor(() => expect(metrics.results).toEqual(['error', 'requeue_after']));
+    expect(reconcile.mock.calls.map(([k]) => k)).toEqual(['ns/a', 'ns/b']);
+    expect(queue.numRequeues('ns/a')).toBe(1);
+    expect(queue.numRequeues('ns/b')).toBe(0);
+    expect(addAfter).toHaveBeenCalledWith('ns/b', 30_000);
+    expect(metrics.errors).toBe(1);
+    expect(metrics.durations).toHaveLength(2);
+    expect(log.entries).toContainEqual({ level: 'error', fields: expect.objectContaining({ key: 'ns/a' }), msg: 'cannot reconcile' });
+  });
+
+  it('coalesces adds of a handed-off key as for any key in flight: one follow-up after its own reconcile', async () => {
+    const w = await started({ concurrency: 2, members: [['ns/a', 'c1'], ['ns/b', 'c1']] });
+    w.controller.enqueue('ns/a');
+    w.controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a']));
+    await tick();
+    w.controller.enqueue('ns/b');
+    w.controller.enqueue('ns/b');
+    expect(w.queue.len()).toBe(0);
+
+    w.calls[0]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b']));
+    w.calls[1]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b', 'ns/b']));
+    w.calls[2]?.finish({ kind: 'None' });
+    await tick();
+    expect(w.keys()).toHaveLength(3);
+  });
+
+  it('hands a key off again when it comes back while its group is still held', async () => {
+    const w = await started({ concurrency: 2, members: [['ns/a', 'c1'], ['ns/b', 'c1'], ['ns/c', 'c1']] });
+    for (const key of ['ns/a', 'ns/b', 'ns/c']) w.controller.enqueue(key);
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a']));
+    await tick();
+    w.calls[0]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b']));
+    // ns/a returns while c1 is still held (ns/b runs, ns/c waits): it queues behind ns/c.
+    w.controller.enqueue('ns/a');
+    await tick();
+    w.calls[1]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b', 'ns/c']));
+    w.calls[2]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b', 'ns/c', 'ns/a']));
+    w.calls[3]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.metrics.results).toHaveLength(4));
+    expect(w.overlaps).toEqual([]);
+  });
+
+  it('sends a handed-off key whose object moved to its new group\'s holder', async () => {
+    const w = await started({ concurrency: 2, members: [['ns/a', 'c1'], ['ns/b', 'c1'], ['ns/c', 'c2']] });
+    for (const key of ['ns/a', 'ns/b', 'ns/c']) w.controller.enqueue(key);
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/c']));
+    w.source.objects.set('ns/b', member('ns/b', 'c2'));
+
+    w.calls[0]?.finish({ kind: 'None' });
+    await tick();
+    await tick();
+    expect(w.keys()).toEqual(['ns/a', 'ns/c']);
+    w.calls[1]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/c', 'ns/b']));
+    w.calls[2]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.metrics.results).toHaveLength(3));
+    expect(w.overlaps).toEqual([]);
+  });
+
+  it('holds the new group of a handed-off key that moved to a free group, with what is handed to it meanwhile', async () => {
+    const w = await started({ concurrency: 2, members: [['ns/a', 'c1'], ['ns/b', 'c1'], ['ns/d', 'c3']] });
+    w.controller.enqueue('ns/a');
+    w.controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a']));
+    await tick();
+    w.source.objects.set('ns/b', member('ns/b', 'c3'));
+    w.calls[0]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b']));
+
+    // The free worker meets c3 held and hands ns/d over.
+    w.controller.enqueue('ns/d');
+    await tick();
+    expect(w.keys()).toEqual(['ns/a', 'ns/b']);
+    expect(w.queue.len()).toBe(0);
+    w.calls[1]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b', 'ns/d']));
+    w.calls[2]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.metrics.results).toHaveLength(3));
+    expect(w.overlaps).toEqual([]);
+
+    // Both groups are free again.
+    w.controller.enqueue('ns/a');
+    w.controller.enqueue('ns/d');
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b', 'ns/d', 'ns/a', 'ns/d']));
+    w.calls[3]?.finish({ kind: 'None' });
+    w.calls[4]?.finish({ kind: 'None' });
+  });
+
+  it('stop waits for handed-off keys, which still run', async () => {
+    const w = await started({ concurrency: 2, members: [['ns/a', 'c1'], ['ns/b', 'c1']] });
+    w.controller.enqueue('ns/a');
+    w.controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a']));
+    await tick();
+
+    let stopped: boolean | undefined;
+    const stopping = w.controller.stop(10_000).then((drained) => (stopped = drained));
+    await tick();
+    w.calls[0]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b']));
+    await tick();
+    expect(stopped).toBeUndefined();
+    w.calls[1]?.finish({ kind: 'None' });
+    await stopping;
+    expect(stopped).toBe(true);
+  });
+
+  it('reports handed-off keys when stop times out', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    const w = await started({ concurrency: 2, members: [['ns/a', 'c1'], ['ns/b', 'c1']] });
+    w.controller.enqueue('ns/a');
+    w.controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a']));
+    await vi.advanceTimersByTimeAsync(0);
+
+    const stopping = w.controller.stop(5_000);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await expect(stopping).resolves.toBe(false);
+    expect(w.log.entries).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ inFlight: 1, handedOff: 1 }) }));
+    w.calls[0]?.finish({ kind: 'None' });
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b']));
+    w.calls[1]?.finish({ kind: 'None' });
+  });
+
+  it('does not group keys whose object is gone (or has no group): they run in parallel as without serializeBy', async () => {
+    const w = await started({ concurrency: 3, members: [] });
+    w.source.objects.set('ns/x', obj('ns/x'));
+    w.controller.enqueue('ns/a');
+    w.controller.enqueue('ns/b');
+    w.controller.enqueue('ns/x');
+    await vi.waitFor(() => expect(w.keys()).toEqual(['ns/a', 'ns/b', 'ns/x']));
+    w.calls.forEach((c) => c.finish({ kind: 'None' }));
+  });
+
+  it('reconciles a key ungrouped, and logs, when serializeBy throws', async () => {
+    const source = new FakeSource();
+    const { fn, calls } = manualReconcile();
+    const log = recordingLogger();
+    const controller = new Controller<Obj>({
+      name: 'test', source, queue: new WorkQueue({ baseDelayMs: 1000 }), log, metrics: recordingMetrics(), resyncPeriodMs: 0, reconcile: fn, concurrency: 2,
+      serializeBy: () => {
+        throw new Error('bad group');
+      },
+    });
+    running.push(controller);
+    source.objects.set('ns/a', obj('ns/a'));
+    source.objects.set('ns/b', obj('ns/b'));
+    source.sync();
+    await controller.start();
+    controller.enqueue('ns/a');
+    controller.enqueue('ns/b');
+    await vi.waitFor(() => expect(calls.map((c) => c.key)).toEqual(['ns/a', 'ns/b']));
+    expect(log.entries).toContainEqual(expect.objectContaining({ level: 'error', fields: expect.objectContaining({ key: 'ns/a' }) }));
+    calls.forEach((c) => c.finish({ kind: 'None' }));
   });
 });
