@@ -211,7 +211,7 @@ export class Operator {
     return new Controller<MilvusIndex>({
       name, source: indexes, reconcile: reconciler.reconcile, log: log.child({ controller: name }),
       concurrency: this.config.concurrency, resyncPeriodMs: this.config.resyncPeriodMs,
-      updateFilter: (o, n) => needsReconcile(o, n, OUR_ANNOTATIONS, FINALIZER),
+      updateFilter: (o, n) => needsReconcile(o, n, OUR_ANNOTATIONS, FINALIZER, { finalizerAddedInPass: true }),
       resyncGroup: collection,
       // The reconciler's lock key: a collection's mates run one after another on one worker, so the lock
       // stays uncontended and no worker idles on it while other collections' keys wait.

@@ -18,7 +18,8 @@ export interface TriggerSubject {
  * True when, between `oldObj` and `newObj`:
  * - `metadata.generation` changed (a spec write; the apiserver also bumps it on deletion),
  * - `metadata.deletionTimestamp` appeared or changed,
- * - `finalizer` was added or removed,
+ * - `finalizer` was removed, or added unless `options.finalizerAddedInPass` (the reconciler goes on in the
+ *   same pass after adding it, so the event of its own write would only repeat that pass),
  * - any annotation named in `ourAnnotations` was added, removed or changed,
  * - `metadata.uid` changed (the object was deleted and recreated under the same name while the
  *   watch was down; the new object may well have the same generation).
@@ -34,13 +35,15 @@ export function needsReconcile(
   newObj: TriggerSubject,
   ourAnnotations: readonly string[],
   finalizer: string,
+  options: { finalizerAddedInPass?: boolean } = {},
 ): boolean {
   const before = oldObj.metadata ?? {};
   const after = newObj.metadata ?? {};
   if (before.uid !== after.uid) return true;
   if (before.generation !== after.generation) return true;
   if (instantOf(before.deletionTimestamp) !== instantOf(after.deletionTimestamp)) return true;
-  if (hasFinalizer(before, finalizer) !== hasFinalizer(after, finalizer)) return true;
+  const had = hasFinalizer(before, finalizer);
+  if (had !== hasFinalizer(after, finalizer)) return had || options.finalizerAddedInPass !== true;
   return ourAnnotations.some((name) => before.annotations?.[name] !== after.annotations?.[name]);
 }
 

@@ -128,4 +128,11 @@ describe('needsReconcile', () => {
   it.each(rows)('$name → $want ($reason)', ({ given, want }) => {
     expect(needsReconcile(given.old, given.new, OURS, FINALIZER)).toBe(want);
   });
+
+  it('finalizerAddedInPass: the addition of our finalizer wakes nothing (the pass that added it went on), its removal still does', () => {
+    const opts = { finalizerAddedInPass: true };
+    expect(needsReconcile(obj({ finalizers: ['other.io/finalizer'] }), obj(), OURS, FINALIZER, opts)).toBe(false);
+    expect(needsReconcile(obj(), obj({ finalizers: undefined }), OURS, FINALIZER, opts)).toBe(true);
+    expect(needsReconcile(obj({ finalizers: undefined }), obj({ generation: 4, finalizers: [FINALIZER] }), OURS, FINALIZER, opts), 'a spec change in the same update still wakes').toBe(true);
+  });
 });
