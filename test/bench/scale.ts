@@ -10,8 +10,9 @@
 // (floor,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
 // standalone), BENCH_OPERATOR_ARGS (extra CLI flags), BENCH_LABEL (the row's name, default "current"),
 // BENCH_CPU_PROF=dir (--cpu-prof of the operator during apply), BENCH_RECORD=0 (print only), BENCH_OPERATOR_DIST (another
-// build's dist/, e.g. of the commit before a change), BENCH_READY_TIMEOUT (30m), BENCH_RENDER_ONLY=1 (re-render the doc
-// and plot from docs/benchmarks/results.json).
+// build's dist/, e.g. of the commit before a change), BENCH_OPERATOR_NODE_ARGS / BENCH_OPERATOR_NODE_OPTIONS (Node's
+// flags / NODE_OPTIONS; default: the image's, read from the Dockerfile), BENCH_READY_TIMEOUT (30m),
+// BENCH_RENDER_ONLY=1 (re-render the doc and plot from docs/benchmarks/results.json).
 import { mkdirSync } from 'node:fs';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
@@ -27,7 +28,7 @@ import { parseDuration } from '../../src/config.js';
 import { cpuSeconds, diff, loadavg, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
 import { ensurePeerVenv } from './peer/venv.js';
 import { record, type RunResult } from './report.js';
-import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, runFloor, startOperator, startPeer } from './systems.js';
+import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, operatorNodeArgs, operatorNodeOptions, runFloor, startOperator, startPeer } from './systems.js';
 import { applyAll, body, createCollections, crdServed, deleteAll, GVR, until, watchReadiness, workload, type Workload } from './workload.js';
 
 const env = process.env;
@@ -125,9 +126,10 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
   const ns = await namespace(cp, 'operator');
   const opts = { kubeconfigPath: cp.kubeconfigPath, milvusUri: uri, namespace: ns, concurrency: CONCURRENCY, resync: RESYNC, extraArgs: EXTRA, ...(env.BENCH_CPU_PROF ? { cpuProfDir: env.BENCH_CPU_PROF } : {}) };
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
-  console.log(`operator: ${EXTRA.join(' ') || 'default flags'} ...`);
+  console.log(`operator: ${EXTRA.join(' ') || 'default flags'}; node ${operatorNodeArgs().join(' ')}, NODE_OPTIONS=${JSON.stringify(operatorNodeOptions())} ...`);
   let op = await startOperator(opts);
   r.operatorStartRssMiB = rssMiB(op.pid);
+  console.log(`  ... the operator started (controllers running): RSS ${r.operatorStartRssMiB} MiB`);
   const watch = await watchReadiness(kc, ns);
   try {
     const peak = rssPeak(op.pid);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 
 import type { ControlPlane } from '../support/control-plane.js';
+import { imageNodeArgs, imageNodeOptions } from '../support/dockerfile.js';
 import { onExit } from '../support/proc.js';
 import { parseProm, pool, sleep, type Sample } from './lib.js';
 import type { IndexDef, Workload } from './workload.js';
@@ -73,15 +74,29 @@ export class Proc {
 
 export interface OperatorOptions { kubeconfigPath: string; milvusUri: string; namespace: string; concurrency: number; resync: string; extraArgs: string[]; cpuProfDir?: string }
 
+/**
+ * Node's flags for the operator: the image's (Dockerfile ENTRYPOINT), so the bench measures the operator as
+ * it ships; BENCH_OPERATOR_NODE_ARGS (space-separated, '' for none) replaces them to try others.
+ */
+export function operatorNodeArgs(): string[] {
+  const env = process.env.BENCH_OPERATOR_NODE_ARGS;
+  return env === undefined ? imageNodeArgs() : env.split(' ').filter(Boolean);
+}
+
+/** The operator's NODE_OPTIONS: the image's (none today), or BENCH_OPERATOR_NODE_OPTIONS. */
+export function operatorNodeOptions(): string {
+  return process.env.BENCH_OPERATOR_NODE_OPTIONS ?? imageNodeOptions();
+}
+
 /** The operator CLI (dist/src/main.js), started as a user would; resolves once its controllers run. */
 export async function startOperator(o: OperatorOptions): Promise<Proc & { port: number }> {
   const args = [
     ...(o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : []),
+    ...operatorNodeArgs(),
     join(process.env.BENCH_OPERATOR_DIST ?? join(ROOT, 'dist'), 'src', 'main.js'), '--namespace', o.namespace, '--concurrency', String(o.concurrency), '--resync-period', o.resync,
     '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'info', ...o.extraArgs,
   ];
-  const nodeOptions = process.env.BENCH_OPERATOR_NODE_OPTIONS;
-  const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: o.kubeconfigPath, MILVUS_URI: o.milvusUri, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, KUBECONFIG: o.kubeconfigPath, MILVUS_URI: o.milvusUri, NODE_OPTIONS: operatorNodeOptions() }, stdio: ['ignore', 'pipe', 'inherit'] });
   const p = new Proc(child, 'operator');
   const port = Number((await p.waitFor(/"port":(\d+),"msg":"metrics endpoint listening"/, 60_000))[1]);
   await p.waitFor(/"controller":"milvusindex".*"msg":"controller started"|"msg":"controller started".*"controller":"milvusindex"/, 120_000);

@@ -10,62 +10,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { OPTIONS } from '../../src/config.js';
 import { ROOT } from '../support/chart.js';
+import { DOCKERFILE, imageNodeArgs, parseDockerfile, parseEnv } from '../support/dockerfile.js';
 import { createTestNamespace, kubeConfigFromProvided } from '../support/kube.js';
 import { run, waitFor } from '../support/proc.js';
 import { resolveHadolint } from '../support/tools.js';
 
-const DOCKERFILE = join(ROOT, 'Dockerfile');
 const SERVER = '[kube-apiserver]';
-
-// ---------------------------------------------------------------------------------------------
-// A small Dockerfile reader: enough for this Dockerfile (continuations, comments, ARG, stages).
-
-interface Instruction {
-  op: string;
-  args: string;
-  line: number;
-}
-interface Stage {
-  name: string;
-  from: string;
-  instructions: Instruction[];
-}
-
-function parseDockerfile(text: string): { args: Map<string, string>; stages: Stage[] } {
-  const args = new Map<string, string>();
-  const stages: Stage[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const start = i + 1;
-    let line = lines[i]!;
-    if (/^\s*(#|$)/.test(line)) continue;
-    while (line.endsWith('\\') && i + 1 < lines.length) {
-      line = `${line.slice(0, -1)} `;
-      i++;
-      const next = lines[i]!;
-      if (!/^\s*#/.test(next)) line += next.trim();
-    }
-    const m = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
-    if (!m) throw new Error(`Dockerfile line ${start}: cannot parse "${line}"`);
-    const op = m[1]!.toUpperCase();
-    const rest = m[2]!.replace(/\s+/g, ' ').trim();
-    if (op === 'ARG' && stages.length === 0) {
-      const [k, v = ''] = rest.split('=');
-      args.set(k!, v);
-      continue;
-    }
-    if (op === 'FROM') {
-      const fm = /^(\S+)(?: AS (\S+))?$/i.exec(rest);
-      if (!fm) throw new Error(`Dockerfile line ${start}: cannot parse FROM ${rest}`);
-      const from = fm[1]!.replace(/\$\{(\w+)\}/g, (_, k: string) => args.get(k) ?? '');
-      stages.push({ name: fm[2] ?? String(stages.length), from, instructions: [] });
-      continue;
-    }
-    if (stages.length === 0) throw new Error(`Dockerfile line ${start}: ${op} before FROM`);
-    stages.at(-1)!.instructions.push({ op, args: rest, line: start });
-  }
-  return { args, stages };
-}
 
 /** `RUN --mount=… cmd` → `cmd`. */
 const runCommand = (args: string) => args.replace(/^(--\S+\s+)+/, '');
@@ -93,7 +43,7 @@ const stage = (name: string) => {
 };
 
 describe('Dockerfile', () => {
-  it('is multi-stage on Node 24, runs as a non-root UID with HOME=/tmp, ENTRYPOINT node /app/dist/src/main.js', () => {
+  it('is multi-stage on Node 24, runs as a non-root UID with HOME=/tmp, ENTRYPOINT node [flags] /app/dist/src/main.js', () => {
     expect(dockerfile.stages.map((s) => s.name)).toEqual(['build', 'deps', 'runtime']);
     for (const s of dockerfile.stages) expect(s.from, `stage ${s.name}`).toMatch(/^node:24[.-]/);
     const build = stage('build').instructions.filter((i) => i.op === 'RUN').map((i) => runCommand(i.args));
@@ -110,7 +60,7 @@ describe('Dockerfile', () => {
     expect(env).toMatch(/\bHOME=\/tmp\b/);
     expect(env).toMatch(/\bNODE_ENV=production\b/);
     const entrypoint = runtime.instructions.filter((i) => i.op === 'ENTRYPOINT').at(-1)?.args;
-    expect(JSON.parse(entrypoint!)).toEqual(['node', '/app/dist/src/main.js']);
+    expect(JSON.parse(entrypoint!)).toEqual(['node', ...imageNodeArgs(), '/app/dist/src/main.js']);
     // The runtime stage takes node_modules from the production-only stage, never from the build stage.
     const copies = runtime.instructions.filter((i) => i.op === 'COPY').map((i) => i.args);
     expect(copies).toContain('--from=deps /app/node_modules ./node_modules');
@@ -160,10 +110,7 @@ describe(`the image's install steps, replayed without Docker ${SERVER}`, () => {
             mkdirSync(dir, { recursive: true });
             break;
           case 'ENV':
-            for (const kv of i.args.split(' ')) {
-              const [k, v] = kv.split('=');
-              stageEnv[k!] = v;
-            }
+            Object.assign(stageEnv, parseEnv(i.args));
             break;
           case 'COPY': {
             const parts = i.args.split(' ');
@@ -223,14 +170,14 @@ describe(`the image's install steps, replayed without Docker ${SERVER}`, () => {
 
   it('runs the ENTRYPOINT with Node 24: --help prints every flag and environment variable', async () => {
     expect(process.versions.node.split('.')[0]).toBe('24');
-    const res = await run(process.execPath, [main(), '--help'], { cwd: '/', env });
+    const res = await run(process.execPath, [...imageNodeArgs(), main(), '--help'], { cwd: '/', env });
     expect(res.code, res.stderr).toBe(0);
     for (const o of OPTIONS) {
       if (o.flag) expect(res.stdout).toContain(`--${o.flag}`);
       expect(res.stdout).toContain(o.env);
     }
     // The version comes from the image's /app/package.json (src/version.ts), the one home of the version.
-    const version = await run(process.execPath, [main(), '--version'], { cwd: '/', env });
+    const version = await run(process.execPath, [...imageNodeArgs(), main(), '--version'], { cwd: '/', env });
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(version.stdout).toBe(`milvus-index-operator ${pkg.version}\n`);
     expect(readFileSync(join(app, 'LICENSE'), 'utf8')).toContain('Apache License');
@@ -239,7 +186,7 @@ describe(`the image's install steps, replayed without Docker ${SERVER}`, () => {
   it(`starts against the real API server and writes nothing into /app ${SERVER}`, async () => {
     const ns = await createTestNamespace(kubeConfigFromProvided(inject('kubeconfigYaml')), 'image');
     const before = snapshot(app);
-    const child = spawn(process.execPath, [main(), '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0'], {
+    const child = spawn(process.execPath, [...imageNodeArgs(), main(), '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0'], {
       cwd: '/',
       env: { ...env, KUBECONFIG: inject('kubeconfigPath'), MILVUS_URI: inject('milvusUri') },
       stdio: ['ignore', 'pipe', 'pipe'],
