@@ -30,6 +30,7 @@ import { CollectionReadCache } from './reconcile/collection-reads.js';
 import { ByReferenceConnectionResolver } from './reconcile/connection/by-reference.js';
 import { CredentialFiles } from './reconcile/connection/credential-files.js';
 import { DefaultConnectionResolver } from './reconcile/connection/default-connection.js';
+import { DEFAULT_CONNECTION_KEY } from './reconcile/connection/resolution.js';
 import { ConnectionReconciler } from './reconcile/connection/reconciler.js';
 import { ConnectionRegistry } from './reconcile/connection/registry.js';
 import type { ExecuteDeps } from './reconcile/execute.js';
@@ -144,19 +145,24 @@ export class Operator {
     if (secrets) this.manager.addSource({ name: SOURCE.secrets, source: secrets, essential: false, remedy: `Grant list/watch on Secrets in namespace ${config.namespace} (the chart's Role does).` });
 
     const registry = new ConnectionRegistry();
+    const defaultConnection = new DefaultConnectionResolver({
+      target: defaultConnectionTarget(config),
+      namespaces: config.defaultConnectionNamespaces,
+      ownNamespace: process.env.POD_NAMESPACE,
+      credentialFiles: config.milvusCredentialsDir ? new CredentialFiles(config.milvusCredentialsDir) : undefined,
+    });
     const resolver = new ByReferenceConnectionResolver({
       namespaced: connections.MilvusConnection as Informer<MilvusConnection> | undefined,
       cluster: connections.ClusterMilvusConnection as Informer<ClusterMilvusConnection> | undefined,
       registry,
       namespaces: new CachedNamespaceLabels(kc),
       unavailable: (kind) => this.manager.unavailable().find((u) => u.name === SOURCE[kind])?.message,
-      fallback: new DefaultConnectionResolver({
-        target: defaultConnectionTarget(config),
-        namespaces: config.defaultConnectionNamespaces,
-        ownNamespace: process.env.POD_NAMESPACE,
-        credentialFiles: config.milvusCredentialsDir ? new CredentialFiles(config.milvusCredentialsDir) : undefined,
-      }),
+      fallback: defaultConnection,
     });
+    // Built now, while the caches sync: the SDK client's construction (its .proto files) blocks the event loop
+    // for most of a second, which would otherwise stall the first burst of reconciles.
+    const defaultTarget = defaultConnection.currentTarget();
+    if (defaultTarget) this.pool.get(DEFAULT_CONNECTION_KEY, defaultTarget);
     const claims = new ClaimIndex(indexes, resolver);
     const bucket = new TokenBucket(config.kubeQps, config.kubeBurst);
     // Events have their own budget (as client-go's event broadcaster has its own client): they never delay a status write.

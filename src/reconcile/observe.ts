@@ -59,11 +59,16 @@ export async function observe(resource: MilvusIndex, deps: ObserveDeps): Promise
   const hasFinalizer = (resource.metadata.finalizers ?? []).includes(FINALIZER);
   // A spec a serverless endpoint cannot build is answered from the uri alone: no Milvus call at all.
   const refusedUpFront = conn.kind === 'Ready' && !deleting && serverlessRefuses(resource.spec, conn.displayUri);
-  if (conn.kind !== 'Ready' || (!deleting && !hasFinalizer) || (deleting && !hasFinalizer) || refusedUpFront) {
-    return { kind: 'Observed', observation: { ...base, milvus: { kind: 'NotObserved' } }, api: undefined };
-  }
+  const notObserved: ObserveResult = { kind: 'Observed', observation: { ...base, milvus: { kind: 'NotObserved' } }, api: undefined };
+  if (conn.kind !== 'Ready' || (deleting && !hasFinalizer) || refusedUpFront) return notObserved;
   const client = deps.milvus.get(conn.key, conn.target);
   const api = deps.reads ? deps.reads.view(conn.key, client, deps.reads.freshnessFor(resource)) : client;
+  if (!hasFinalizer) {
+    // Nothing is decided from Milvus before the finalizer is stored, but the reads the next step needs are sent now,
+    // so they overlap the finalizer write (the read cache hands them to that step; without it they would be wasted).
+    if (deps.reads) void readMilvus(api, resource, database, indexName);
+    return notObserved;
+  }
   return { kind: 'Observed', observation: { ...base, milvus: await readMilvus(api, resource, database, indexName) }, api };
 }
 

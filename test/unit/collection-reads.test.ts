@@ -3,9 +3,9 @@
 // there); writes and failures are never hidden.
 import { describe, expect, it } from 'vitest';
 import { ACTING_SCHEMA_REUSE_MS, ACTING_STATE_REUSE_MS, CollectionReadCache, isSteady } from '../../src/reconcile/collection-reads.js';
-import { MilvusIndexReconciler } from '../../src/reconcile/reconciler.js';
+import { MAX_STEPS, MilvusIndexReconciler } from '../../src/reconcile/reconciler.js';
 import { aMilvusIndex, aScalarIndex, NOW } from './fakes.js';
-import { created, FakeMilvus, milvusError, READS, SUBJECT, World } from './fakes/reconcile.js';
+import { created, FakeMilvus, fresh, milvusError, READS, SUBJECT, World } from './fakes/reconcile.js';
 
 function clock(): { now: () => number; advance(ms: number): void } {
   let t = 1_000_000;
@@ -147,5 +147,26 @@ describe('reconciling the steady resources of one collection', () => {
     await reconciler.reconcile('search/title-inverted');
     expect(w.journal.filter((j) => READS.includes(j))).toEqual(READS);
     expect(w.metrics.marks).toEqual([]);
+  });
+});
+
+describe('reconciling the new resources of one collection, applied together', () => {
+  it('finalizer → create → Ready for each in one pass: the reads overlap the finalizer write and are shared; no load state is read', async () => {
+    const other = aMilvusIndex('title-inverted').spec({ fieldName: 'title', indexName: 'title', indexType: 'INVERTED', metricType: undefined, params: {} });
+    const w = new World(fresh().withoutFinalizer(), other.withoutFinalizer());
+    const reconciler = new MilvusIndexReconciler({
+      store: w.store, claims: w.claims, connections: w.connections, milvus: w.provider, reads: new CollectionReadCache(5_000), maxSteps: MAX_STEPS,
+      execute: { writer: w.writer, leadershipRemainingMs: () => Number.POSITIVE_INFINITY }, events: w.events,
+      collectionLocks: w.locks, now: () => NOW, log: w.log, metrics: w.metrics,
+    });
+    for (const r of w.store.list()) w.claims.upsert(r);
+    expect(await reconciler.reconcile(SUBJECT)).toEqual({ kind: 'None' });
+    expect(await reconciler.reconcile('search/title-inverted')).toEqual({ kind: 'None' });
+    expect(w.journal).toEqual([
+      'milvus.describeCollection', 'milvus.listIndexes', 'kube.addFinalizer', 'kube.writeStatus', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
+      // The second resource's reads are answered by the first one's last read (made after its create, under the lock).
+      'kube.addFinalizer', 'kube.writeStatus', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
+    ]);
+    expect(w.metrics.marks.map((m) => m.mark)).toEqual(['BecameReady', 'BecameReady']);
   });
 });

@@ -34,7 +34,13 @@ export class DefaultConnectionResolver implements ConnectionResolver {
     if (allowed.length > 0 && !allowed.includes(resource.metadata.namespace)) {
       return { kind: 'NotReady', reason: 'ConnectionNotAllowed', message: `Namespace "${resource.metadata.namespace}" may not use the default connection (allowed: ${allowed.join(', ')}); set spec.connectionRef.` };
     }
+    return { kind: 'Ready', ...this.identity(resource)!, target: this.currentTarget()! };
+  }
+
+  /** The default connection's target as resolve() hands it out now (credential files applied); undefined without one. */
+  currentTarget(): ConnectionTarget | undefined {
+    const t = this.config.target;
     const files = this.config.credentialFiles;
-    return { kind: 'Ready', ...this.identity(resource)!, target: files ? withFileCredentials(t, files.current()) : t };
+    return t && files ? withFileCredentials(t, files.current()) : t;
   }
 }
