@@ -1,4 +1,5 @@
-import { EventsV1Api, PatchStrategy, setHeaderOptions, V1MicroTime, type EventsV1Event, type KubeConfig } from '@kubernetes/client-node';
+import { V1MicroTime, type EventsV1Event, type KubeConfig } from '@kubernetes/client-node';
+import { KubeJsonRequests } from './json-requests.js';
 import { hostname } from 'node:os';
 import type { Clock } from '../controller/clock.js';
 import { isNotFound } from './errors.js';
@@ -41,14 +42,14 @@ const NOTE_LIMIT_BYTES = 1024;
  * at most once per interval per series, so a hot loop costs one write per interval, not one per repeat.
  */
 export class KubeEventRecorder implements EventRecorder {
-  private readonly api: EventsV1Api;
+  private readonly requests: KubeJsonRequests;
   private readonly series: EventSeries;
   private readonly timers = new Map<string, unknown>();
   private sequence = 0;
   private readonly instance = `milvus-index-operator-${hostname()}`.slice(0, 128);
 
   constructor(kc: KubeConfig, private readonly metrics: KubeWriteMetrics, private readonly options: EventRecorderOptions) {
-    this.api = kc.makeApiClient(EventsV1Api);
+    this.requests = new KubeJsonRequests(kc);
     this.series = new EventSeries(options);
   }
 
@@ -78,7 +79,7 @@ export class KubeEventRecorder implements EventRecorder {
     try {
       await this.options.beforeWrite();
       this.metrics.kubeWrite('event');
-      const created = await this.api.createNamespacedEvent({ namespace, body });
+      const created = await this.requests.send<EventsV1Event>('POST', eventsPath(namespace), body);
       this.series.created(key, created.metadata!.name!, this.options.clock.now());
       this.scheduleFlush(key, namespace);
     } catch (e) {
@@ -96,7 +97,7 @@ export class KubeEventRecorder implements EventRecorder {
     try {
       await this.options.beforeWrite();
       this.metrics.kubeWrite('event');
-      await this.api.patchNamespacedEvent({ name: step.name, namespace, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+      await this.requests.send('PATCH', `${eventsPath(namespace)}/${encodeURIComponent(step.name)}`, body, 'application/merge-patch+json');
       this.series.patched(key, step.count);
       this.scheduleFlush(key, namespace);
     } catch (e) {
@@ -133,6 +134,10 @@ export class KubeEventRecorder implements EventRecorder {
     (handle as { unref?: () => void } | undefined)?.unref?.();
     this.timers.set(key, handle);
   }
+}
+
+function eventsPath(namespace: string): string {
+  return `/apis/events.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/events`;
 }
 
 /** `text` cut to at most `limit` UTF-8 bytes, never inside a character. */

@@ -1,5 +1,6 @@
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isNotFound } from './errors.js';
+import { KubeJsonRequests } from './json-requests.js';
 
 /** Counts Kubernetes writes by kind (so tests and benchmarks can assert on them). */
 export interface KubeWriteMetrics {
@@ -17,7 +18,7 @@ export interface ResourceType {
   namespaced: boolean;
 }
 
-const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+const JSON_PATCH = 'application/json-patch+json';
 
 /**
  * Finalizer and status writes for one custom resource type. Every write is guarded against a stale
@@ -25,9 +26,9 @@ const JSON_PATCH = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
  * fails with 409/422 (see errors.ts isWriteConflict) instead of being overwritten.
  */
 export class CustomObjectWriter<T extends WritableObject, S> {
-  private readonly api: CustomObjectsApi;
+  private readonly requests: KubeJsonRequests;
   constructor(kc: KubeConfig, private readonly type: ResourceType, private readonly metrics: KubeWriteMetrics) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.requests = new KubeJsonRequests(kc);
   }
 
   /** Adds `finalizer`; returns the new resourceVersion (undefined when it was already there). */
@@ -68,14 +69,9 @@ export class CustomObjectWriter<T extends WritableObject, S> {
     }
   }
 
-  private async patch(obj: T, body: object[], status: boolean): Promise<unknown> {
-    const { group, version, plural } = this.type;
-    const name = obj.metadata.name;
-    if (this.type.namespaced) {
-      const req = { group, version, plural, namespace: obj.metadata.namespace!, name, body };
-      return status ? this.api.patchNamespacedCustomObjectStatus(req, JSON_PATCH) : this.api.patchNamespacedCustomObject(req, JSON_PATCH);
-    }
-    const req = { group, version, plural, name, body };
-    return status ? this.api.patchClusterCustomObjectStatus(req, JSON_PATCH) : this.api.patchClusterCustomObject(req, JSON_PATCH);
+  private patch(obj: T, body: object[], status: boolean): Promise<unknown> {
+    const { group, version, plural, namespaced } = this.type;
+    const scope = namespaced ? `/namespaces/${encodeURIComponent(obj.metadata.namespace!)}` : '';
+    return this.requests.send('PATCH', `/apis/${group}/${version}${scope}/${plural}/${encodeURIComponent(obj.metadata.name)}${status ? '/status' : ''}`, body, JSON_PATCH);
   }
 }
