@@ -1,5 +1,5 @@
 // Small measuring helpers of the benchmark: percentiles, tables, /proc sampling, Prometheus text.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function pct(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
@@ -29,6 +29,20 @@ export function rssMiB(pid: number): number {
 export function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
+}
+
+/** CPU seconds of every process whose command line contains all of `parts` (0 when none matches). */
+export function cpuSecondsOf(...parts: string[]): number {
+  let sum = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (parts.every((p) => cmd.includes(p))) sum += cpuSeconds(Number(pid));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return sum;
 }
 
 /** Peak RSS sampled every 250 ms until stop() is called. */

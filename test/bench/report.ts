@@ -14,7 +14,7 @@ export interface RunResult {
   label: string; n: number; date: string; milvus: string; collections: number; perCollection: number; rows: number; concurrency: number; operatorArgs: string; load: string[]; machine: string;
   floorS?: number; peerS?: number; peerVersions?: string; peerRssMiB?: number; peerReadyP50?: number; peerWritesPerRes?: Record<string, number>;
   operatorS?: number; operatorCpuS?: number; operatorRssMiB?: number; operatorStartRssMiB?: number; createP?: number[]; readyP?: number[];
-  applyWindowS?: number; milvusMeanMs?: Record<string, number>; reconcileMeanMs?: number; reconciles?: number;
+  applyWindowS?: number; operatorCpuSplitS?: Record<string, number>; peerCpuS?: Record<string, number>; milvusMeanMs?: Record<string, number>; reconcileMeanMs?: number; reconciles?: number;
   kubeWritesPerRes?: Record<string, number>; milvusCallsPerRes?: Record<string, number>;
   idle?: { seconds: number; resync: string; cpuPct: number; rssMiB: number; kubeWrites: number; reconciles: number; milvusCallsPerCollectionPerResync: Record<string, number>; heapMiB?: Record<string, number> };
   restartS?: number; restartWrites?: number; restartRssMiB?: number;

@@ -25,7 +25,7 @@ import { startMilvusLite } from '../support/milvus-lite.js';
 import { startMilvusStandalone } from '../support/milvus-standalone.js';
 import { sdkClient } from '../support/milvus.js';
 import { parseDuration } from '../../src/config.js';
-import { cpuSeconds, diff, loadavg, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
+import { cpuSeconds, cpuSecondsOf, diff, loadavg, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
 import { ensurePeerVenv } from './peer/venv.js';
 import { record, type RunResult } from './report.js';
 import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, operatorNodeArgs, operatorNodeOptions, runFloor, startOperator, startPeer } from './systems.js';
@@ -45,6 +45,22 @@ const READY_TIMEOUT_MS = parseDuration(env.BENCH_READY_TIMEOUT ?? '30m');
 
 const s2 = (ms: number): string => (ms / 1000).toFixed(2);
 const perRes = (m: Map<string, number>, n: number): string => [...m].sort().map(([k, v]) => `${k || 'total'} ${(v / n).toFixed(2)}`).join(', ') || '0';
+
+/** CPU seconds so far of the servers and of this process (its apply clients and watches). */
+function serversCpu(cp: ControlPlane): Record<string, number> {
+  const self = process.cpuUsage();
+  return {
+    'kube-apiserver': cpuSecondsOf('kube-apiserver', cp.dir),
+    etcd: cpuSecondsOf('--data-dir', cp.dir),
+    Milvus: STANDALONE ? cpuSecondsOf('milvus', 'standalone') : cpuSecondsOf('milvus-lite'),
+    'bench clients': (self.user + self.system) / 1e6,
+  };
+}
+
+function cpuSince(cp: ControlPlane, before: Record<string, number>): Record<string, number> {
+  const now = serversCpu(cp);
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+}
 
 async function benchOne(n: number): Promise<RunResult> {
   const perCollection = Number(env.BENCH_PER_COLLECTION ?? (n >= 10_000 ? 40 : 2));
@@ -105,13 +121,16 @@ async function benchPeer(cp: ControlPlane, uri: string, w: Workload, client: Mil
     await canary(kc, ns, client, watch, () => peer.lines.slice(-20).join('\n'));
     const w0 = await apiserverWrites(cp);
     const peak = rssPeak(peer.pid);
+    const c0 = cpuSeconds(peer.pid);
+    const s0 = serversCpu(cp);
     const applied = await applyAll(kc, ns, w);
     await until('the peer: every resource Ready', () => watch.readyAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.readyAt.size}/${w.n} Ready`, () => peer.lines.slice(-20).join('\n'));
     const t1 = Math.min(...applied.values());
+    const cpu = { peer: cpuSeconds(peer.pid) - c0, ...cpuSince(cp, s0) };
     const writes = diff(await apiserverWrites(cp), w0);
     writes.set('POST milvusindexes', (writes.get('POST milvusindexes') ?? 0) - w.n);
     const lat = [...watch.readyAt].map(([k, v]) => v - applied.get(k)!);
-    const out = { peerVersions: venv.versions, peerS: (Math.max(...watch.readyAt.values()) - t1) / 1000, peerRssMiB: peak.stop(), peerReadyP50: pct(lat, 50) / 1000, peerWritesPerRes: Object.fromEntries([...writes].filter(([, v]) => v).map(([k, v]) => [k, v / w.n])) };
+    const out = { peerVersions: venv.versions, peerS: (Math.max(...watch.readyAt.values()) - t1) / 1000, peerRssMiB: peak.stop(), peerReadyP50: pct(lat, 50) / 1000, peerWritesPerRes: Object.fromEntries([...writes].filter(([, v]) => v).map(([k, v]) => [k, v / w.n])), peerCpuS: cpu };
     await deleteAll(kc, ns, w);
     await until('the peer: every resource deleted', () => watch.goneAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.goneAt.size}/${w.n} gone`, () => peer.lines.slice(-20).join('\n'));
     return out;
@@ -134,11 +153,13 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
   try {
     const peak = rssPeak(op.pid);
     const c0 = cpuSeconds(op.pid);
+    const s0 = serversCpu(cp);
     const applied = await applyAll(kc, ns, w);
     await until('the operator: every resource Ready', () => watch.readyAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.readyAt.size}/${w.n} Ready`, () => op.lines.slice(-20).join('\n'));
     const t1 = Math.min(...applied.values());
     r.operatorS = (Math.max(...watch.readyAt.values()) - t1) / 1000;
     r.operatorCpuS = cpuSeconds(op.pid) - c0;
+    r.operatorCpuSplitS = { operator: r.operatorCpuS, ...cpuSince(cp, s0) };
     r.operatorRssMiB = peak.stop();
     const created = createIndexTimes(op);
     const toCreate = [...created].map(([k, v]) => v - applied.get(k)!);
@@ -201,6 +222,10 @@ async function idle(op: Awaited<ReturnType<typeof startOperator>>, w: Workload, 
   r.load.push(loadavg());
 }
 
+function cpuLine(m: Record<string, number> | undefined): string {
+  return m ? Object.entries(m).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') : '—';
+}
+
 function report(r: RunResult): void {
   const f = (x: number | undefined, d = 2): string => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
   table(`apply → all Ready, N=${r.n} (${r.collections} collections, ${r.milvus}, concurrency ${r.concurrency}, label ${r.label}); load ${r.load.join(' | ')}`, ['', 'apply → all Ready (s)', 'ratio to floor', 'RSS peak (MiB)'], [
@@ -221,6 +246,8 @@ function report(r: RunResult): void {
     table('where the operator\'s time goes', ['', ''], [
       ['apply window: first → last resource created (s)', f(r.applyWindowS)],
       ['operator CPU during apply → all Ready (s)', f(r.operatorCpuS)],
+      ['CPU s during apply → all Ready, operator run', cpuLine(r.operatorCpuSplitS)],
+      ['CPU s during apply → all Ready, peer run', cpuLine(r.peerCpuS)],
       ['reconciles (per resource), mean time (ms)', `${r.reconciles ?? '—'} (${f(r.reconciles === undefined ? undefined : r.reconciles / r.n)}), ${f(r.reconcileMeanMs, 1)}`],
       ['Milvus mean latency by method (ms)', Object.entries(r.milvusMeanMs ?? {}).sort().map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') || '—'],
     ]);
