@@ -3,13 +3,13 @@ import type { ObservedIndex } from '../../milvus/types.js';
 import { getCondition } from '../conditions.js';
 import type { Plan } from '../plan.js';
 import type { Claim } from './claim.js';
-import type { IndexContext } from './context.js';
+import { afterOurCreate, type IndexContext } from './context.js';
 import { builtEvent, indexStatus, loadedEvent, plan, POLL, progressing, ready, stalled, warn } from './status.js';
 
 /**
  * Progress is reported in steps of this many percent while a build runs, so a long build writes
  * status a bounded number of times (apply → Building, one or two progress steps, Ready: at most 4
- * writes, design §7) instead of once per poll.
+ * writes, design §7) instead of once per poll; a build shorter than BUILD_QUIET_MS writes 2.
  */
 export const PROGRESS_STEP_PERCENT = 50;
 
@@ -27,6 +27,9 @@ export function decideBuild(c: IndexContext, claim: Claim, note: string): Plan {
   const wasReady = getCondition(c.prev.conditions, 'Ready')?.status === 'True';
   const built = idx.state === 'Finished' && (idx.pendingIndexRows === 0 || wasReady);
   if (!built) {
+    // A build of ours reports nothing for its first BUILD_QUIET_MS: the intent written before the create still
+    // says Building, and a build that ends meanwhile costs no status write besides it and Ready.
+    if (buildQuiet(c)) return plan({ status: c.prev, events, requeue: POLL });
     const index = reportedProgress(c.prev.index, idx);
     const message = `Index "${idx.indexName}" is building: ${index.indexedRows}/${index.totalRows} rows indexed (${index.pendingIndexRows} pending), state ${index.state}.`;
     return plan({ status: c.status({ summary: progressing('Building', message), index, ownership, pendingOperation: pending ?? null }), events, requeue: POLL });
@@ -43,6 +46,16 @@ export function decideBuild(c: IndexContext, claim: Claim, note: string): Plan {
     });
   }
   return plan({ status, events: wasReady ? events : [...events, builtEvent(idx)], ...becameReady });
+}
+
+/** How long a build this resource started runs before its progress (and ownership) is first written. */
+export const BUILD_QUIET_MS = 30_000;
+
+function buildQuiet(c: IndexContext): boolean {
+  const pending = c.pending;
+  if (!afterOurCreate(pending) || c.prev.index !== undefined) return false;
+  const started = Date.parse(pending!.startedAt);
+  return Number.isFinite(started) && c.now.getTime() - started < BUILD_QUIET_MS;
 }
 
 /**

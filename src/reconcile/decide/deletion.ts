@@ -1,11 +1,11 @@
 import { rfc3339 } from '../../api/time.js';
 import { ANNOTATION_PAUSED, ANNOTATION_SKIP_DROP, type PendingOperation } from '../../api/milvusindex.js';
 import { fieldFamily, isVectorFamily } from '../../api/index-catalog.js';
-import { definitionDiff, formatDiff } from '../compare.js';
+import { definitionDiff, definitionOf, formatDiff } from '../compare.js';
 import type { Observation, PeerClaim } from '../observation.js';
 import type { Action, EventSpec, Plan } from '../plan.js';
 import { byAge } from './claim.js';
-import { isLoaded, type Observed } from './context.js';
+import { afterOurCreate, isLoaded, type Observed } from './context.js';
 import { indexStatus, loadedEvent, nextStatus, plan, progressing, releasedEvent, SOON, stalled, waiting, warn } from './status.js';
 
 const ESCAPE = `To finish the deletion without dropping the index, annotate ${ANNOTATION_SKIP_DROP}="true".`;
@@ -30,7 +30,7 @@ export function decideDeletion(obs: Observation, now: Date): Plan {
 function deletionShortcut(obs: Observation, now: Date): Plan | undefined {
   const r = obs.resource;
   const annotations = r.metadata.annotations ?? {};
-  const owned = r.status?.ownership !== undefined;
+  const owned = r.status?.ownership !== undefined || createdByUs(obs);
   if (annotations[ANNOTATION_SKIP_DROP] === 'true') {
     if (!owned) return release();
     return release({ events: [warn('Orphaned', `Deletion finished without dropping index "${obs.indexName}" (annotation ${ANNOTATION_SKIP_DROP}); the index stays in Milvus.`)], metrics: ['Orphaned'] });
@@ -41,6 +41,18 @@ function deletionShortcut(obs: Observation, now: Date): Plan | undefined {
     return plan({ status: nextStatus(obs, { summary: stalled('DeletionBlocked', message) }, now), events: [warn('DeletionBlocked', message)] });
   }
   return owned ? undefined : release();
+}
+
+/**
+ * A create of ours may have reached Milvus before its ownership was recorded (that happens with the build's first
+ * report): with our Create pending and an index of our definition on our field, the index is ours, as claimIndex
+ * rules for a live resource; it is dropped, never orphaned.
+ */
+function createdByUs(obs: Observation): boolean {
+  const m = obs.milvus;
+  if (!afterOurCreate(obs.resource.status?.pendingOperation) || m.kind !== 'Observed') return false;
+  const idx = m.index?.fieldName === obs.resource.spec.fieldName ? m.index : undefined;
+  return idx !== undefined && definitionDiff(definitionOf(obs.resource.spec), idx).length === 0;
 }
 
 /**
@@ -112,7 +124,9 @@ function dropSteps(obs: Observation, m: Observed, now: Date): Plan {
   // A collection without its vector index cannot be loaded again; one that lost a scalar index can.
   const scalar = field !== undefined && !isVectorFamily(fieldFamily(field.dataType));
   const op: PendingOperation = pending?.operation === 'Delete' ? pending : { operation: 'Delete', reloadCollection: scalar, startedAt: rfc3339(now) };
-  const intent = nextStatus(obs, { summary: progressing('Deleting', `Releasing collection "${spec.collectionName}" to drop index "${idx.indexName}".`), index: indexStatus(idx), pendingOperation: op }, now);
+  // The Delete replaces a pending Create: the ownership that Create implied is recorded with it.
+  const ownership = obs.resource.status?.ownership ?? (createdByUs(obs) ? 'Created' : undefined);
+  const intent = nextStatus(obs, { summary: progressing('Deleting', `Releasing collection "${spec.collectionName}" to drop index "${idx.indexName}".`), index: indexStatus(idx), pendingOperation: op, ...(ownership ? { ownership } : {}) }, now);
   return plan({
     actions: [{ type: 'ReleaseCollection' }, drop, ...(op.reloadCollection ? [{ type: 'LoadCollection' } as const] : []), { type: 'RemoveFinalizer' }],
     intent,

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { NOW, aMilvusIndex, anIndex, anObservation } from '../fakes.js';
 import { BUILD_POLL_MS, decide } from '../../../src/reconcile/decide/index.js';
+import { BUILD_QUIET_MS } from '../../../src/reconcile/decide/build.js';
 import { FINALIZER } from '../../../src/api/milvusindex.js';
 import { statusEqual } from '../../../src/reconcile/conditions.js';
 import type { Plan } from '../../../src/reconcile/plan.js';
@@ -75,10 +76,26 @@ const progressRows: Row[] = [
   },
 ];
 
-decisionTable('build', [...buildRows, ...progressRows]);
+const quietRows: Row[] = [
+  {
+    name: `our build, ${BUILD_QUIET_MS / 1000 - 1} s after the create: the intent still holds (no write), poll`,
+    reason: 'a build shorter than BUILD_QUIET_MS costs no status write besides the intent and Ready',
+    given: { observation: anObservation(aMilvusIndex().pendingOperation({ operation: 'Create', startedAt: new Date(NOW.getTime() - BUILD_QUIET_MS + 1000).toISOString() }).notReady('Building', { message: 'Creating index "embedding" on docs.embedding.' })).index(anIndex().building(500, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: 'Creating index "embedding" on docs.embedding.' }, requeue: { kind: 'After', ms: BUILD_POLL_MS }, events: [] },
+  },
+  {
+    name: `our build, ${BUILD_QUIET_MS / 1000} s after the create: progress and ownership reported`,
+    reason: 'a long build shows its progress in status after the quiet window',
+    given: { observation: anObservation(aMilvusIndex().pendingOperation({ operation: 'Create', startedAt: new Date(NOW.getTime() - BUILD_QUIET_MS).toISOString() }).notReady('Building', { message: 'Creating index "embedding" on docs.embedding.' })).index(anIndex().building(500, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('500/1000') }, ownership: 'Created', requeue: { kind: 'After', ms: BUILD_POLL_MS } },
+  },
+];
+
+decisionTable('build', [...buildRows, ...progressRows, ...quietRows]);
 
 describe('decide: build progress across many polls', () => {
-  it.each([10, 100, 1000])('apply → Ready over a build of %i polls writes status at most 4 times (design §7)', (polls) => {
+  // [polls, seconds between polls, status writes at most]: a build shorter than BUILD_QUIET_MS writes the intent and Ready only.
+  it.each([[10, 5, 4], [100, 5, 4], [1000, 5, 4], [5, 5, 2], [1000, 0, 2]])('apply → Ready over a build of %i polls %i s apart writes status at most %i times (design §7)', (polls, every, most) => {
     let resource = aMilvusIndex().withoutFinalizer().build();
     let writes = 0;
     const store = (p: Plan) => {
@@ -96,12 +113,12 @@ describe('decide: build progress across many polls', () => {
     for (let i = 0; i <= polls; i++) {
       const indexed = Math.floor((total * i) / polls);
       const idx = i === polls ? anIndex().finished(total) : anIndex().building(indexed, total);
-      const p = decide(anObservation(resource).index(idx).build(), NOW);
+      const p = decide(anObservation(resource).index(idx).build(), new Date(NOW.getTime() + i * every * 1000));
       expect(p.actions).toEqual([]);
       store(p);
     }
     expect(readyReason({ ...create, status: resource.status })).toBe('IndexBuilt');
     expect(resource.status?.ownership).toBe('Created');
-    expect(writes).toBeLessThanOrEqual(4);
+    expect(writes).toBeLessThanOrEqual(most);
   });
 });

@@ -42,6 +42,24 @@ const deletionRows: Row[] = [
     want: { actions: ['RemoveFinalizer'], status: 'none' },
   },
   {
+    name: 'deleting right after our create, before ownership was recorded: drop',
+    reason: 'the pending Create and an index of our definition on our field say the index is ours (never orphaned)',
+    given: { observation: anObservation(fresh().pendingOperation({ operation: 'Create' }).deleting()).index(anIndex()).build() },
+    want: { actions: ['DropIndex', 'RemoveFinalizer'], status: 'none', events: ['Normal IndexDropped'] },
+  },
+  {
+    name: 'deleting right after our create, collection loaded: the Delete intent records the ownership the Create implied',
+    reason: 'a crash after the intent must still know the index is ours',
+    given: { observation: anObservation(fresh().pendingOperation({ operation: 'Create' }).deleting().spec({ allowCollectionRelease: true })).index(anIndex()).loaded().build() },
+    want: { actions: ['ReleaseCollection', 'DropIndex', 'RemoveFinalizer'], intentOwnership: 'Created' },
+  },
+  {
+    name: 'deleting with a pending Create, but the index has another definition: not ours, no drop',
+    reason: 'someone else made an index of that name; a pending Create alone does not make it ours',
+    given: { observation: anObservation(fresh().pendingOperation({ operation: 'Create' }).deleting()).index(anIndex().type('IVF_FLAT').params({ nlist: 128 })).build() },
+    want: { actions: ['RemoveFinalizer'], status: 'none' },
+  },
+  {
     name: 'deleting, a live peer claims the index: hand over, no drop',
     reason: 'when the owner is deleted ownership passes to the next oldest and the index is NOT dropped',
     given: { observation: anObservation(owned().deleting()).peer(aPeer('younger').createdAt(YOUNGER)).index(anIndex()).build() },

@@ -33,6 +33,8 @@ export interface Want {
   pendingOperation?: unknown;
   /** The intent's pendingOperation (recorded before the actions); null = absent. */
   intentPendingOperation?: unknown;
+  /** The intent's ownership; null = absent. */
+  intentOwnership?: 'Created' | 'Adopted' | null;
   /** status.refusal / status.unsupported / status.appliedProperties after the plan; null = absent. */
   refusal?: unknown;
   unsupported?: unknown;
@@ -78,6 +80,7 @@ export function project(plan: Plan, want: Want): Record<string, unknown> {
   if ('ownership' in want) got.ownership = plan.status?.ownership ?? null;
   if ('pendingOperation' in want) got.pendingOperation = plan.status?.pendingOperation ?? null;
   if ('intentPendingOperation' in want) got.intentPendingOperation = plan.intent?.pendingOperation ?? null;
+  if ('intentOwnership' in want) got.intentOwnership = plan.intent?.ownership ?? null;
   if ('refusal' in want) got.refusal = plan.status?.refusal ?? null;
   if ('unsupported' in want) got.unsupported = plan.status?.unsupported ?? null;
   if ('appliedProperties' in want) got.appliedProperties = plan.status?.appliedProperties ?? null;

@@ -6,6 +6,7 @@ import { KeyedMutex } from '../../../src/controller/keyed-mutex.js';
 import type { ObjectStore, RequeueDecision } from '../../../src/controller/types.js';
 import type { LoadState } from '../../../src/milvus/types.js';
 import { ClaimIndex } from '../../../src/reconcile/claims.js';
+import { afterOurCreate } from '../../../src/reconcile/decide/context.js';
 import type { ConnectionResolution } from '../../../src/reconcile/connection/resolution.js';
 import { CollectionReadCache } from '../../../src/reconcile/collection-reads.js';
 import { MAX_STEPS, MilvusIndexReconciler } from '../../../src/reconcile/reconciler.js';
@@ -183,12 +184,12 @@ export class ModelWorld {
   /**
    * Checks as the write returns, against the cache (what the pass saw: user edits never happen
    * during a reconcile): (d) the pause the operator could know of; (a) a drop is made for a
-   * resource whose status says it created or adopted the index.
+   * resource whose status says it created (ownership, or a pending Create of its own) or adopted the index.
    */
   private recordWrite(w: MilvusWrite): void {
     this.milvusWrites.push(w);
     const r = this.cache.get(`${w.namespace}/${w.name}`);
-    if (w.action === 'DropIndex' && r?.status?.ownership === undefined) {
+    if (w.action === 'DropIndex' && r?.status?.ownership === undefined && !afterOurCreate(r?.status?.pendingOperation)) {
       this.writeViolations.push(`(a) DropIndex on ${w.database}/${w.collection} for ${w.namespace}/${w.name}, which neither created nor adopted it`);
     }
     if (r && r.metadata.annotations?.[ANNOTATION_PAUSED] === 'true' && r.metadata.deletionTimestamp === undefined) {
