@@ -4,7 +4,7 @@ import { getCondition } from '../conditions.js';
 import type { Plan } from '../plan.js';
 import type { Claim } from './claim.js';
 import { afterOurCreate, type IndexContext } from './context.js';
-import { builtEvent, indexStatus, loadedEvent, plan, POLL, progressing, ready, stalled, warn } from './status.js';
+import { BUILD_POLL_MS, builtEvent, indexStatus, loadedEvent, plan, POLL, progressing, ready, stalled, warn } from './status.js';
 
 /**
  * Progress is reported in steps of this many percent while a build runs, so a long build writes
@@ -29,7 +29,8 @@ export function decideBuild(c: IndexContext, claim: Claim, note: string): Plan {
   if (!built) {
     // A build of ours reports nothing for its first BUILD_QUIET_MS: the intent written before the create still
     // says Building, and a build that ends meanwhile costs no status write besides it and Ready.
-    if (buildQuiet(c)) return plan({ status: c.prev, events, requeue: POLL });
+    const young = youngBuildAgeMs(c);
+    if (young !== undefined) return plan({ status: c.prev, events, requeue: { kind: 'After', ms: youngBuildPollMs(young) } });
     const index = reportedProgress(c.prev.index, idx);
     const message = `Index "${idx.indexName}" is building: ${index.indexedRows}/${index.totalRows} rows indexed (${index.pendingIndexRows} pending), state ${index.state}.`;
     return plan({ status: c.status({ summary: progressing('Building', message), index, ownership, pendingOperation: pending ?? null }), events, requeue: POLL });
@@ -51,11 +52,17 @@ export function decideBuild(c: IndexContext, claim: Claim, note: string): Plan {
 /** How long a build this resource started runs before its progress (and ownership) is first written. */
 export const BUILD_QUIET_MS = 30_000;
 
-function buildQuiet(c: IndexContext): boolean {
+/** The age of a build this resource started, while it is within BUILD_QUIET_MS and nothing was reported yet. */
+function youngBuildAgeMs(c: IndexContext): number | undefined {
   const pending = c.pending;
-  if (!afterOurCreate(pending) || c.prev.index !== undefined) return false;
-  const started = Date.parse(pending!.startedAt);
-  return Number.isFinite(started) && c.now.getTime() - started < BUILD_QUIET_MS;
+  if (!afterOurCreate(pending) || c.prev.index !== undefined) return undefined;
+  const age = c.now.getTime() - Date.parse(pending!.startedAt);
+  return Number.isFinite(age) && age < BUILD_QUIET_MS ? Math.max(0, age) : undefined;
+}
+
+/** A young build is polled sooner (a quarter of its age, 1 s at least): most builds of seconds end in the first polls. */
+export function youngBuildPollMs(ageMs: number): number {
+  return Math.min(BUILD_POLL_MS, Math.max(1_000, Math.round(ageMs / 4)));
 }
 
 /**

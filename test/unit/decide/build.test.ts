@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { NOW, aMilvusIndex, anIndex, anObservation } from '../fakes.js';
 import { BUILD_POLL_MS, decide } from '../../../src/reconcile/decide/index.js';
-import { BUILD_QUIET_MS } from '../../../src/reconcile/decide/build.js';
+import { BUILD_QUIET_MS, youngBuildPollMs } from '../../../src/reconcile/decide/build.js';
 import { FINALIZER } from '../../../src/api/milvusindex.js';
 import { statusEqual } from '../../../src/reconcile/conditions.js';
 import type { Plan } from '../../../src/reconcile/plan.js';
@@ -81,7 +81,7 @@ const quietRows: Row[] = [
     name: `our build, ${BUILD_QUIET_MS / 1000 - 1} s after the create: the intent still holds (no write), poll`,
     reason: 'a build shorter than BUILD_QUIET_MS costs no status write besides the intent and Ready',
     given: { observation: anObservation(aMilvusIndex().pendingOperation({ operation: 'Create', startedAt: new Date(NOW.getTime() - BUILD_QUIET_MS + 1000).toISOString() }).notReady('Building', { message: 'Creating index "embedding" on docs.embedding.' })).index(anIndex().building(500, 1000)).build() },
-    want: { actions: [], ready: { status: 'False', reason: 'Building', message: 'Creating index "embedding" on docs.embedding.' }, requeue: { kind: 'After', ms: BUILD_POLL_MS }, events: [] },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: 'Creating index "embedding" on docs.embedding.' }, requeue: { kind: 'After', ms: youngBuildPollMs(BUILD_QUIET_MS - 1000) }, events: [] },
   },
   {
     name: `our build, ${BUILD_QUIET_MS / 1000} s after the create: progress and ownership reported`,
@@ -92,6 +92,12 @@ const quietRows: Row[] = [
 ];
 
 decisionTable('build', [...buildRows, ...progressRows, ...quietRows]);
+
+describe('youngBuildPollMs: a young build is polled sooner', () => {
+  it.each([[0, 1_000], [2_000, 1_000], [8_000, 2_000], [16_000, 4_000], [29_000, BUILD_POLL_MS]])('%i ms old → next poll in %i ms', (age, ms) => {
+    expect(youngBuildPollMs(age)).toBe(ms);
+  });
+});
 
 describe('decide: build progress across many polls', () => {
   // [polls, seconds between polls, status writes at most]: a build shorter than BUILD_QUIET_MS writes the intent and Ready only.

@@ -33,7 +33,7 @@ describe('follow-up steps in one pass', () => {
     expect(ready(w.writer.calls.filter((c) => c.op === 'writeStatus').at(-1)?.status)).toMatchObject({ status: 'True', reason: 'IndexBuilt' });
   });
 
-  it('a build still running ends the pass with the build poll', async () => {
+  it('a build still running ends the pass with the (young) build poll', async () => {
     const w = new World(fresh());
     const create = w.milvus.createIndex.bind(w.milvus);
     w.milvus.createIndex = async (req) => {
@@ -43,7 +43,7 @@ describe('follow-up steps in one pass', () => {
     for (const r of w.store.list()) w.claims.upsert(r);
     const requeue = await reconcilerOf(w, MAX_STEPS).reconcile(SUBJECT);
     expect(w.journal.filter((j) => j === 'milvus.createIndex')).toHaveLength(1);
-    expect(requeue).toEqual({ kind: 'After', ms: 5_000 });
+    expect(requeue, 'a build just started is polled after 1 s (youngBuildPollMs)').toEqual({ kind: 'After', ms: 1_000 });
   });
 
   it('without maxSteps every step is its own reconcile (the default)', async () => {
