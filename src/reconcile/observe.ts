@@ -73,18 +73,15 @@ export async function observe(resource: MilvusIndex, deps: ObserveDeps): Promise
 }
 
 /**
- * The schema and the index list, read together. The load state is not read here: few decisions depend on it,
+ * The schema, then the index list. The load state is not read here: few decisions depend on it,
  * and decide() asks for it when one does (Plan.readLoadState; see withLoadState).
  */
 async function readMilvus(api: MilvusIndexApi, r: MilvusIndex, database: string, indexName: string): Promise<MilvusObservation> {
-  const collectionRead = api.describeCollection(database, r.spec.collectionName);
-  const indexesRead = api.listIndexes(database, r.spec.collectionName);
-  // Handled at once: when the collection is missing, only describeCollection's answer is reported.
-  indexesRead.catch(() => {});
   try {
-    const collection = await collectionRead;
+    // One after the other: an unreachable Milvus costs one call per pass, not two (the schema is mostly kept anyway).
+    const collection = await api.describeCollection(database, r.spec.collectionName);
     if (collection.kind !== 'Found') return collection;
-    const indexes = await indexesRead;
+    const indexes = await api.listIndexes(database, r.spec.collectionName);
     return {
       kind: 'Observed',
       fields: collection.fields,

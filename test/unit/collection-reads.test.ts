@@ -151,7 +151,7 @@ describe('reconciling the steady resources of one collection', () => {
 });
 
 describe('reconciling the new resources of one collection, applied together', () => {
-  it('finalizer → create → Ready for each in one pass: the reads overlap the finalizer write and are shared; no load state is read', async () => {
+  it('finalizer → create → Ready for each in one pass: the reads overlap the finalizer write (one describeCollection, two listIndexes, each sent once) and are shared; no load state is read', async () => {
     const other = aMilvusIndex('title-inverted').spec({ fieldName: 'title', indexName: 'title', indexType: 'INVERTED', metricType: undefined, params: {} });
     const w = new World(fresh().withoutFinalizer(), other.withoutFinalizer());
     const reconciler = new MilvusIndexReconciler({
@@ -163,7 +163,7 @@ describe('reconciling the new resources of one collection, applied together', ()
     expect(await reconciler.reconcile(SUBJECT)).toEqual({ kind: 'None' });
     expect(await reconciler.reconcile('search/title-inverted')).toEqual({ kind: 'None' });
     expect(w.journal).toEqual([
-      'milvus.describeCollection', 'milvus.listIndexes', 'kube.addFinalizer', 'kube.writeStatus', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
+      'milvus.describeCollection', 'kube.addFinalizer', 'milvus.listIndexes', 'kube.writeStatus', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
       // The second resource's reads are answered by the first one's last read (made after its create, under the lock).
       'kube.addFinalizer', 'kube.writeStatus', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
     ]);
