@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 
 import { FINALIZER, type MilvusIndex } from '../../src/api/milvusindex.js';
 import { BUILD_QUIET_MS } from '../../src/reconcile/decide/build.js';
@@ -50,11 +50,13 @@ export function describeLifecycle(server: LifecycleServer): void {
     let op: TestOperator;
     let client: MilvusClient;
     let mis: MilvusIndexes;
+    let ns: string;
+    const startOperator = (): Promise<TestOperator> => startTestOperator(kc, ns, ['--resync-period', '2s'], { MILVUS_URI: inject('milvusUri') });
 
     beforeAll(async () => {
       kc = kubeConfigFromProvided(inject('kubeconfigYaml'));
-      const ns = await createTestNamespace(kc, `lifecycle-${server.id}`);
-      op = await startTestOperator(kc, ns, ['--resync-period', '2s'], { MILVUS_URI: inject('milvusUri') });
+      ns = await createTestNamespace(kc, `lifecycle-${server.id}`);
+      op = await startOperator();
       client = sdkClient(inject('milvusUri'));
       mis = new MilvusIndexes(kc, ns);
     });
@@ -156,6 +158,25 @@ export function describeLifecycle(server: LifecycleServer): void {
         expect(readyOf(await mis.get('building'))?.status, 'Ready stays True under continuous inserts').toBe('True');
         await new Promise((res) => setTimeout(res, 500));
       }
+    });
+
+    it.skipIf(!server.realBuilds)(`a restart while a build of ours has written no ownership yet, and a deletion while no operator runs: the next process drops the index ${servers}${server.realBuilds ? '' : ' (not observable: this server builds inside createIndex)'}`, async () => {
+      const c = uniqueCollection('quietcrash');
+      await createFlushedCollection(client, c, LONG_BUILD_ROWS, 64);
+      await mis.create({ name: 'quietcrash', spec: { ...hnsw(c), metricType: 'L2', params: { M: 32, efConstruction: 256 } } });
+      // The create reached Milvus; the status holds only the pending Create (ownership comes with the first report).
+      await mis.waitFor('quietcrash', (x) => x?.status?.pendingOperation?.operation === 'Create', 'the pending Create', 60_000);
+      await vi.waitFor(() => expect(writesOn(c), 'the create returned').toEqual(['CreateIndex']), { timeout: 60_000, interval: 100 });
+      expect(await describeIndexes(client, c)).toHaveLength(1);
+      await op.stop();
+      const stopped = await mis.get('quietcrash');
+      expect(stopped?.status?.ownership, 'the window under test: created in Milvus, no ownership written').toBeUndefined();
+      expect(stopped?.status?.pendingOperation?.operation).toBe('Create');
+      await mis.delete('quietcrash');
+      op = await startOperator();
+      await mis.waitForGone('quietcrash', 120_000);
+      expect(await describeIndexes(client, c), 'the index the first process created is dropped, not orphaned').toEqual([]);
+      expect(writesOn(c)).toEqual(['DropIndex']);
     });
 
     it(`adopts a pre-existing index whose definition matches, with zero Milvus writes ${servers}`, async () => {
