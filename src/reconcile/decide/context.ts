@@ -19,7 +19,8 @@ export interface IndexContext {
   now: Date;
   /** The reconcile-requested-at annotation: a new value retries a remembered refusal once. */
   requestedAt: string | undefined;
-  loaded: boolean;
+  /** Read only by the rules that depend on it (decide() reads the load state only then). */
+  readonly loaded: boolean;
   mayRelease: boolean;
   /** The resource created or adopted the index before this reconcile. */
   owned: boolean;
@@ -41,7 +42,7 @@ export function indexContext(obs: Observation, m: Observed, now: Date): IndexCon
     generation: r.metadata.generation,
     now,
     requestedAt: requestedAtOf(obs),
-    loaded: isLoaded(m),
+    get loaded() { return isLoaded(m); },
     mayRelease: r.spec.allowCollectionRelease === true,
     owned: prev.ownership === 'Created' || prev.ownership === 'Adopted',
     pending: prev.pendingOperation,

@@ -1,4 +1,5 @@
 import { FINALIZER } from '../../api/milvusindex.js';
+import type { LoadState } from '../../milvus/types.js';
 import type { Observation } from '../observation.js';
 import type { Plan } from '../plan.js';
 import { decideBuild } from './build.js';
@@ -28,10 +29,12 @@ export { PROGRESS_STEP_PERCENT } from './build.js';
 export function decide(obs: Observation, now: Date): Plan {
   const m = obs.milvus;
   if (m.kind !== 'Observed' || m.loadState !== undefined) return decideKnown(obs, now);
-  // The load state is read only when it matters: when both answers lead to the same plan, it does not.
-  const loaded = decideKnown({ ...obs, milvus: { ...m, loadState: 'Loaded' } }, now);
-  const notLoaded = decideKnown({ ...obs, milvus: { ...m, loadState: 'NotLoad' } }, now);
-  return JSON.stringify(loaded) === JSON.stringify(notLoaded) ? loaded : { ...plan({ status: undefined }), readLoadState: true };
+  // Not read yet: decided without it, unless a rule looks at it, in which case that plan is discarded and the
+  // reconciler reads it and decides again (Plan.readLoadState).
+  let asked = false;
+  const unread = { ...m, get loadState(): LoadState { asked = true; return 'NotLoad'; } };
+  const decided = decideKnown({ ...obs, milvus: unread }, now);
+  return asked ? { ...plan({ status: undefined }), readLoadState: true } : decided;
 }
 
 function decideKnown(obs: Observation, now: Date): Plan {
