@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { NOW, aMilvusIndex, anIndex, anObservation } from '../fakes.js';
 import { BUILD_POLL_MS, decide } from '../../../src/reconcile/decide/index.js';
-import { BUILD_QUIET_MS, youngBuildPollMs } from '../../../src/reconcile/decide/build.js';
+import { BUILD_QUIET_MS, buildPollMs } from '../../../src/reconcile/decide/build.js';
 import { FINALIZER } from '../../../src/api/milvusindex.js';
 import { statusEqual } from '../../../src/reconcile/conditions.js';
 import type { Plan } from '../../../src/reconcile/plan.js';
@@ -81,21 +81,35 @@ const quietRows: Row[] = [
     name: `our build, ${BUILD_QUIET_MS / 1000 - 1} s after the create: the intent still holds (no write), poll`,
     reason: 'a build shorter than BUILD_QUIET_MS costs no status write besides the intent and Ready',
     given: { observation: anObservation(aMilvusIndex().pendingOperation({ operation: 'Create', startedAt: new Date(NOW.getTime() - BUILD_QUIET_MS + 1000).toISOString() }).notReady('Building', { message: 'Creating index "embedding" on docs.embedding.' })).index(anIndex().building(500, 1000)).build() },
-    want: { actions: [], ready: { status: 'False', reason: 'Building', message: 'Creating index "embedding" on docs.embedding.' }, requeue: { kind: 'After', ms: youngBuildPollMs(BUILD_QUIET_MS - 1000) }, events: [] },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: 'Creating index "embedding" on docs.embedding.' }, requeue: { kind: 'After', ms: buildPollMs(BUILD_QUIET_MS - 1000) }, events: [] },
   },
   {
     name: `our build, ${BUILD_QUIET_MS / 1000} s after the create: progress and ownership reported`,
     reason: 'a long build shows its progress in status after the quiet window',
     given: { observation: anObservation(aMilvusIndex().pendingOperation({ operation: 'Create', startedAt: new Date(NOW.getTime() - BUILD_QUIET_MS).toISOString() }).notReady('Building', { message: 'Creating index "embedding" on docs.embedding.' })).index(anIndex().building(500, 1000)).build() },
-    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('500/1000') }, ownership: 'Created', requeue: { kind: 'After', ms: BUILD_POLL_MS } },
+    want: { actions: [], ready: { status: 'False', reason: 'Building', message: expect.stringContaining('500/1000') }, ownership: 'Created', requeue: { kind: 'After', ms: buildPollMs(BUILD_QUIET_MS) } },
+  },
+  {
+    name: 'our build, 5 minutes after the create: polled every BUILD_POLL_MS',
+    reason: 'the poll interval is capped',
+    given: { observation: anObservation(aMilvusIndex().pendingOperation({ operation: 'Create', startedAt: new Date(NOW.getTime() - 300_000).toISOString() }).reporting(anIndex().building(500, 1000)).notReady('Building')).index(anIndex().building(500, 1000)).build() },
+    want: { actions: [], ready: { status: 'False', reason: 'Building' }, requeue: { kind: 'After', ms: BUILD_POLL_MS } },
   },
 ];
 
 decisionTable('build', [...buildRows, ...progressRows, ...quietRows]);
 
-describe('youngBuildPollMs: a young build is polled sooner', () => {
-  it.each([[0, 1_000], [2_000, 1_000], [8_000, 2_000], [16_000, 4_000], [29_000, BUILD_POLL_MS]])('%i ms old → next poll in %i ms', (age, ms) => {
-    expect(youngBuildPollMs(age)).toBe(ms);
+describe('buildPollMs: a build of ours is polled every twentieth of its age, 1–5 s', () => {
+  it.each([[0, 1_000], [2_000, 1_000], [20_000, 1_000], [30_000, 1_500], [60_000, 3_000], [100_000, BUILD_POLL_MS], [3_600_000, BUILD_POLL_MS]])('%i ms old → next poll in %i ms', (age, ms) => {
+    expect(buildPollMs(age)).toBe(ms);
+  });
+
+  it('the end of a build is seen within 5 % of its duration, or 1 s', () => {
+    for (let end = 500; end <= 100_000; end += 250) {
+      let t = 0;
+      while (t < end) t += buildPollMs(t);
+      expect(t - end, `a build ending at ${end} ms`).toBeLessThanOrEqual(Math.max(1_000, end * 0.05) + 1);
+    }
   });
 });
 

@@ -43,7 +43,7 @@ describe('follow-up steps in one pass', () => {
     for (const r of w.store.list()) w.claims.upsert(r);
     const requeue = await reconcilerOf(w, MAX_STEPS).reconcile(SUBJECT);
     expect(w.journal.filter((j) => j === 'milvus.createIndex')).toHaveLength(1);
-    expect(requeue, 'a build just started is polled after 1 s (youngBuildPollMs)').toEqual({ kind: 'After', ms: 1_000 });
+    expect(requeue, 'a build just started is polled after 1 s (buildPollMs)').toEqual({ kind: 'After', ms: 1_000 });
   });
 
   it('without maxSteps every step is its own reconcile (the default)', async () => {
