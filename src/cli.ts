@@ -1,7 +1,9 @@
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import type { VersionInfo } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { existsSync } from 'node:fs';
 import { ConfigError, parseConfig, redactedConfig, type OperatorConfig } from './config.js';
 import { describeKubeError } from './kube/errors.js';
+import { KubeJsonRequests } from './kube/json-requests.js';
 import { createLogger, type ProcessLogger as Logger } from './observability/logger.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
@@ -31,7 +33,7 @@ async function checkApiServer(kc: KubeConfig, log: Logger): Promise<void> {
   const server = kc.getCurrentCluster()?.server;
   try {
     const version = await Promise.race([
-      kc.makeApiClient(VersionApi).getCode(),
+      new KubeJsonRequests(kc).get<VersionInfo>('/version'),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 15s')), 15_000).unref()),
     ]);
     log.info({ server, kubernetes: version.gitVersion }, 'connected to the Kubernetes API server');

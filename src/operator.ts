@@ -1,4 +1,4 @@
-import { CoordinationV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
 import { CLUSTER_MILVUS_CONNECTION, CONNECTION_FINALIZER, MILVUS_CONNECTION, type AnyConnection, type ClusterMilvusConnection, type ConnectionStatus, type MilvusConnection } from './api/connection.js';
 import { FINALIZER, GROUP, OUR_ANNOTATIONS, VERSION, type MilvusIndex } from './api/milvusindex.js';
 import type { OperatorConfig } from './config.js';
@@ -18,6 +18,7 @@ import { KubeMilvusIndexWriter } from './kube/milvusindex-writer.js';
 import { CustomObjectWriter } from './kube/object-writer.js';
 import { throttled, TokenBucket } from './kube/rate-limiter.js';
 import { connectionList, connectionPath, milvusIndexList, milvusIndexPath, secretList, secretsPath, slimMilvusIndex, slimSecret, watchClient } from './kube/resources.js';
+import { KubeLeaseApi } from './kube/leases.js';
 import { CachedNamespaceLabels, KubeSecretReader } from './kube/secrets.js';
 import { Manager } from './manager.js';
 import { MilvusClientPool } from './milvus/pool.js';
@@ -252,7 +253,7 @@ export class Operator {
     const { log } = this.deps;
     const kc = this.kc;
     return new LeaderElector({
-      api: kc.makeApiClient(CoordinationV1Api),
+      api: new KubeLeaseApi(kc),
       namespace: resolveLeaseNamespace(this.config.leaderElectionNamespace, this.config.namespace),
       name: this.config.leaderElectionId,
       identity: this.deps.identity ?? defaultIdentity(),

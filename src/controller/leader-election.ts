@@ -1,4 +1,5 @@
-import { V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import { V1MicroTime } from '@kubernetes/client-node/dist/types.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -7,8 +8,8 @@ import type { Logger } from '../observability/logger.js';
 import { systemClock, type Clock } from './clock.js';
 
 /**
- * The three Lease calls the elector makes (coordination.k8s.io/v1). client-node's object-flavoured
- * `CoordinationV1Api` (`kc.makeApiClient(CoordinationV1Api)`) satisfies it. Failures throw with the
+ * The three Lease calls the elector makes (coordination.k8s.io/v1). `KubeLeaseApi` (src/kube/leases.ts)
+ * and client-node's object-flavoured `CoordinationV1Api` satisfy it; times may come back as strings or Dates. Failures throw with the
  * HTTP status readable by `httpStatus()` (client-node's `ApiException.code`): 404 on a missing Lease,
  * 409 on a create that lost to another candidate or an update with a stale resourceVersion.
  */

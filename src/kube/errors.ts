@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException } from '@kubernetes/client-node/dist/gen/apis/exception.js';
 
 /** HTTP status of a client-node failure, or undefined for non-HTTP errors. */
 export function httpStatus(e: unknown): number | undefined {

@@ -1,4 +1,5 @@
-import { V1MicroTime, type EventsV1Event, type KubeConfig } from '@kubernetes/client-node';
+import type { EventsV1Event, KubeConfig } from '@kubernetes/client-node';
+import { V1MicroTime } from '@kubernetes/client-node/dist/types.js';
 import { KubeJsonRequests } from './json-requests.js';
 import { hostname } from 'node:os';
 import type { Clock } from '../controller/clock.js';

@@ -1,4 +1,5 @@
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import type { RequestContext } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { getGlobalDispatcher, type Dispatcher } from 'undici';
 
 /** Told of every request to the Kubernetes API server (client-go's `rest_client_requests_total`). */

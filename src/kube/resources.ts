@@ -1,7 +1,18 @@
-import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import { CLUSTER_MILVUS_CONNECTION, MILVUS_CONNECTION, type AnyConnection } from '../api/connection.js';
 import { GROUP, MILVUS_INDEX, OUR_ANNOTATIONS, VERSION, type MilvusIndex } from '../api/milvusindex.js';
 import type { ListFn } from '../controller/informer.js';
+import { KubeJsonRequests } from './json-requests.js';
+
+/** A page of a list: items, and where the next page starts. */
+type ListPage<T> = { items: T[]; metadata?: { resourceVersion?: string; continue?: string } };
+
+/** Lists `path` in pages of 500 (the informer asks for the next page with `continue`). */
+function pagedList<T>(kc: KubeConfig, path: string): ListFn<T> {
+  const requests = new KubeJsonRequests(kc);
+  return (req) => requests.get<ListPage<T>>(path, { limit: 500, continue: req.continue, labelSelector: req.labelSelector });
+}
 
 /** Collection path of MilvusIndexes, for all namespaces or one. */
 export function milvusIndexPath(namespace: string | undefined): string {
@@ -9,13 +20,7 @@ export function milvusIndexPath(namespace: string | undefined): string {
 }
 
 export function milvusIndexList(kc: KubeConfig, namespace: string | undefined): ListFn<MilvusIndex> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const gvr = { group: GROUP, version: VERSION, plural: MILVUS_INDEX.plural };
-  return async (req) => {
-    const common = { ...gvr, limit: 500, ...(req.continue ? { _continue: req.continue } : {}), ...(req.labelSelector ? { labelSelector: req.labelSelector } : {}) };
-    const res = namespace ? await api.listNamespacedCustomObject({ ...common, namespace }) : await api.listClusterCustomObject(common);
-    return res as { items: MilvusIndex[]; metadata?: { resourceVersion?: string; continue?: string } };
-  };
+  return pagedList(kc, milvusIndexPath(namespace));
 }
 
 export function watchClient(kc: KubeConfig): Watch {
@@ -51,13 +56,7 @@ export function connectionPath(kind: 'MilvusConnection' | 'ClusterMilvusConnecti
 }
 
 export function connectionList(kc: KubeConfig, kind: 'MilvusConnection' | 'ClusterMilvusConnection', namespace: string | undefined): ListFn<AnyConnection> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const plural = kind === 'MilvusConnection' ? MILVUS_CONNECTION.plural : CLUSTER_MILVUS_CONNECTION.plural;
-  return async (req) => {
-    const common = { group: GROUP, version: VERSION, plural, limit: 500, ...(req.continue ? { _continue: req.continue } : {}) };
-    const res = kind === 'MilvusConnection' && namespace ? await api.listNamespacedCustomObject({ ...common, namespace }) : await api.listClusterCustomObject(common);
-    return res as { items: AnyConnection[]; metadata?: { resourceVersion?: string; continue?: string } };
-  };
+  return pagedList(kc, connectionPath(kind, namespace));
 }
 
 export function secretsPath(namespace: string): string {
@@ -65,11 +64,7 @@ export function secretsPath(namespace: string): string {
 }
 
 export function secretList(kc: KubeConfig, namespace: string): ListFn<V1Secret> {
-  const api = kc.makeApiClient(CoreV1Api);
-  return async (req) => {
-    const res = await api.listNamespacedSecret({ namespace, limit: 500, ...(req.continue ? { _continue: req.continue } : {}) });
-    return { items: res.items, metadata: { ...(res.metadata?.resourceVersion ? { resourceVersion: res.metadata.resourceVersion } : {}), ...(res.metadata?._continue ? { continue: res.metadata._continue } : {}) } };
-  };
+  return pagedList(kc, secretsPath(namespace));
 }
 
 /** Secrets are watched only to notice changes: the cache keeps no data, just identity. */

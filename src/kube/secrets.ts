@@ -1,5 +1,6 @@
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Namespace, V1Secret } from '@kubernetes/client-node';
 import { isNotFound } from './errors.js';
+import { KubeJsonRequests, seg } from './json-requests.js';
 
 /** Reads Secrets with `get` only (the operator needs no list/watch cluster-wide). */
 export interface SecretReader {
@@ -8,14 +9,14 @@ export interface SecretReader {
 }
 
 export class KubeSecretReader implements SecretReader {
-  private readonly api: CoreV1Api;
+  private readonly requests: KubeJsonRequests;
   constructor(kc: KubeConfig) {
-    this.api = kc.makeApiClient(CoreV1Api);
+    this.requests = new KubeJsonRequests(kc);
   }
 
   async get(namespace: string, name: string): Promise<Record<string, string> | undefined> {
     try {
-      const s = await this.api.readNamespacedSecret({ namespace, name });
+      const s = await this.requests.get<V1Secret>(`/api/v1/namespaces/${seg(namespace)}/secrets/${seg(name)}`);
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
       for (const [k, v] of Object.entries(s.stringData ?? {})) out[k] = v;
@@ -33,10 +34,10 @@ export interface NamespaceLabels {
 }
 
 export class CachedNamespaceLabels implements NamespaceLabels {
-  private readonly api: CoreV1Api;
+  private readonly requests: KubeJsonRequests;
   private readonly cache = new Map<string, { at: number; labels: Record<string, string> | undefined }>();
   constructor(kc: KubeConfig, private readonly ttlMs = 30_000, private readonly now: () => number = Date.now) {
-    this.api = kc.makeApiClient(CoreV1Api);
+    this.requests = new KubeJsonRequests(kc);
   }
 
   async labels(namespace: string): Promise<Record<string, string> | undefined> {
@@ -44,7 +45,7 @@ export class CachedNamespaceLabels implements NamespaceLabels {
     if (hit && this.now() - hit.at < this.ttlMs) return hit.labels;
     let labels: Record<string, string> | undefined;
     try {
-      const ns = await this.api.readNamespace({ name: namespace });
+      const ns = await this.requests.get<V1Namespace>(`/api/v1/namespaces/${seg(namespace)}`);
       labels = ns.metadata?.labels ?? {};
     } catch (e) {
       if (!isNotFound(e)) throw e;

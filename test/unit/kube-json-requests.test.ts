@@ -3,8 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig, V1MicroTime } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeKubeError, isNotFound, isWriteConflict } from '../../src/kube/errors.js';
-import { KubeJsonRequests } from '../../src/kube/json-requests.js';
+import { describeKubeError, httpStatus, isNotFound, isWriteConflict } from '../../src/kube/errors.js';
+import { KubeJsonRequests, withQuery } from '../../src/kube/json-requests.js';
+import { KubeLeaseApi } from '../../src/kube/leases.js';
 
 interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
 
@@ -58,5 +59,33 @@ describe('KubeJsonRequests', () => {
     expect(isNotFound(await fail(404, 'not found'))).toBe(true);
     const forbidden = await fail(403, 'forbidden');
     expect(isWriteConflict(forbidden) || isNotFound(forbidden)).toBe(false);
+  });
+
+  it('reads with GET: the query encoded, undefined parameters left out, no body', async () => {
+    answer = { status: 200, body: '{"items":[{"metadata":{"name":"a"}}],"metadata":{"continue":"next page"}}' };
+    const got = await new KubeJsonRequests(kc).get<{ items: unknown[]; metadata: { continue: string } }>('/apis/g/v1/things', { limit: 500, continue: 'a b&c', labelSelector: undefined });
+    expect(got).toEqual({ items: [{ metadata: { name: 'a' } }], metadata: { continue: 'next page' } });
+    const req = seen.at(-1)!;
+    expect(req).toMatchObject({ method: 'GET', url: '/apis/g/v1/things?limit=500&continue=a+b%26c', body: '' });
+    expect(req.headers.authorization).toBe('Bearer the-token');
+    expect(req.headers['content-type']).toBeUndefined();
+    expect(withQuery('/x', {})).toBe('/x');
+    answer = { status: 404, body: JSON.stringify({ kind: 'Status', message: 'not found' }) };
+    expect(isNotFound(await new KubeJsonRequests(kc).get('/api/v1/namespaces/ns/secrets/gone').catch((e: unknown) => e))).toBe(true);
+  });
+
+  it('KubeLeaseApi: the elector’s three Lease calls, times sent as MicroTime', async () => {
+    const leases = new KubeLeaseApi(kc);
+    answer = { status: 200, body: '{"metadata":{"name":"l"},"spec":{"renewTime":"2026-12-03T10:00:00.123456Z"}}' };
+    expect((await leases.readNamespacedLease({ namespace: 'ns', name: 'l' })).spec?.renewTime).toBe('2026-12-03T10:00:00.123456Z');
+    expect(seen.at(-1)).toMatchObject({ method: 'GET', url: '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l' });
+    const body = { metadata: { name: 'l', namespace: 'ns' }, spec: { holderIdentity: 'me', renewTime: new V1MicroTime(Date.UTC(2026, 11, 3, 10, 0, 0, 5)) } };
+    await leases.createNamespacedLease({ namespace: 'ns', body });
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/apis/coordination.k8s.io/v1/namespaces/ns/leases' });
+    expect(JSON.parse(seen.at(-1)!.body).spec.renewTime).toBe('2026-12-03T10:00:00.005000Z');
+    await leases.replaceNamespacedLease({ namespace: 'ns', name: 'l', body });
+    expect(seen.at(-1)).toMatchObject({ method: 'PUT', url: '/apis/coordination.k8s.io/v1/namespaces/ns/leases/l' });
+    answer = { status: 409, body: JSON.stringify({ kind: 'Status', message: 'conflict' }) };
+    expect(httpStatus(await leases.replaceNamespacedLease({ namespace: 'ns', name: 'l', body }).catch((e: unknown) => e))).toBe(409);
   });
 });
