@@ -1,5 +1,6 @@
 // `make bench`: the reference benchmark. For each N in BENCH_N, on a fresh local kube-apiserver + etcd and a real
 // Milvus (Lite by default, BENCH_MILVUS=standalone for the Milvus 2.3 standalone), in one run:
+//   apply     the same resources applied with no controller running: what the apiserver alone takes
 //   floor     the same createIndex calls straight through the SDK at the same concurrency, polled until built
 //   peer      test/bench/peer/operator.py (kopf + pymilvus, venv from PyPI cached under ~/.cache/milvus-index-operator)
 //   operator  the CLI (dist/src/main.js): apply → all Ready, per-resource latencies, writes and Milvus calls
@@ -7,7 +8,7 @@
 //   restart   a new operator process over everything Ready: time until all re-verified, writes
 // Prints the tables and records the run in docs/benchmarks/results.json, docs/benchmarks.md and the SVG plot.
 // Knobs: BENCH_N (list, default "200,1000"), BENCH_CONCURRENCY (4), BENCH_RESYNC (5m), BENCH_IDLE, BENCH_SCENARIOS
-// (floor,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
+// (apply,floor,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
 // standalone), BENCH_OPERATOR_ARGS (extra CLI flags), BENCH_LABEL (the row's name, default "current"),
 // BENCH_CPU_PROF=dir (--cpu-prof of the operator during apply), BENCH_RECORD=0 (print only), BENCH_OPERATOR_DIST (another
 // build's dist/, e.g. of the commit before a change), BENCH_OPERATOR_NODE_ARGS / BENCH_OPERATOR_NODE_OPTIONS (Node's
@@ -36,7 +37,7 @@ const NS = (env.BENCH_N ?? '200,1000').split(',').map((s) => Number(s.trim())).f
 const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 4);
 const RESYNC = env.BENCH_RESYNC ?? '5m';
 const IDLE_MS = env.BENCH_IDLE ? parseDuration(env.BENCH_IDLE) : Math.round(1.1 * parseDuration(RESYNC));
-const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'floor,peer,operator,idle,restart').split(','));
+const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'apply,floor,peer,operator,idle,restart').split(','));
 const STANDALONE = env.BENCH_MILVUS === 'standalone';
 const ROWS = Number(env.BENCH_ROWS ?? (STANDALONE ? 20_000 : 20));
 const EXTRA = (env.BENCH_OPERATOR_ARGS ?? '').split(' ').filter(Boolean);
@@ -75,6 +76,7 @@ async function benchOne(n: number): Promise<RunResult> {
     const t = Date.now();
     await createCollections(client, w, dim);
     console.log(`\n== N=${n}: ${w.collections.length} collections × ${perCollection} indexes, ${ROWS} rows each, in ${r.milvus} (${s2(Date.now() - t)} s to create); load ${loadavg()}`);
+    if (SCENARIOS.has('apply')) { Object.assign(r, await benchApplyAlone(cp, w)); r.load.push(loadavg()); }
     if (SCENARIOS.has('floor')) {
       console.log('floor: SDK createIndex + describeIndex until built ...');
       r.floorS = await runFloor(client, w, CONCURRENCY);
@@ -108,6 +110,18 @@ async function canary(kc: KubeConfig, ns: string, client: MilvusClient, watch: A
   await until('the peer: the canary deleted', () => watch.goneAt.has('canary'), 120_000, () => 'not yet', lines);
   watch.readyAt.clear();
   watch.goneAt.clear();
+}
+
+/** The same resources applied with no controller running: what the apiserver alone takes to accept them. */
+async function benchApplyAlone(cp: ControlPlane, w: Workload): Promise<Partial<RunResult>> {
+  console.log('apply alone: the same resources, no controller ...');
+  const kc = kubeConfigFromProvided(cp.kubeconfigYaml);
+  const ns = await namespace(cp, 'apply-alone');
+  const s0 = serversCpu(cp);
+  const applied = await applyAll(kc, ns, w);
+  const out = { applyAloneS: (Math.max(...applied.values()) - Math.min(...applied.values())) / 1000, applyAloneCpuS: cpuSince(cp, s0) };
+  await deleteAll(kc, ns, w);
+  return out;
 }
 
 async function benchPeer(cp: ControlPlane, uri: string, w: Workload, client: MilvusClient): Promise<Partial<RunResult>> {
@@ -230,6 +244,7 @@ function report(r: RunResult): void {
   const f = (x: number | undefined, d = 2): string => (x === undefined || Number.isNaN(x) ? '—' : x.toFixed(d));
   table(`apply → all Ready, N=${r.n} (${r.collections} collections, ${r.milvus}, concurrency ${r.concurrency}, label ${r.label}); load ${r.load.join(' | ')}`, ['', 'apply → all Ready (s)', 'ratio to floor', 'RSS peak (MiB)'], [
     ['floor: SDK createIndex + poll until built', f(r.floorS), '1.00', '—'],
+    ['apply alone: the same resources created, no controller', f(r.applyAloneS), f(r.applyAloneS && r.floorS ? r.applyAloneS / r.floorS : undefined), '—'],
     ['peer: kopf + pymilvus', f(r.peerS), f(r.peerS && r.floorS ? r.peerS / r.floorS : undefined), f(r.peerRssMiB, 0)],
     [`milvus-index-operator ${r.operatorArgs}`, f(r.operatorS), f(r.operatorS && r.floorS ? r.operatorS / r.floorS : undefined), f(r.operatorRssMiB, 0)],
   ]);
@@ -247,6 +262,7 @@ function report(r: RunResult): void {
       ['apply window: first → last resource created (s)', f(r.applyWindowS)],
       ['operator CPU during apply → all Ready (s)', f(r.operatorCpuS)],
       ['CPU s during apply → all Ready, operator run', cpuLine(r.operatorCpuSplitS)],
+      ['CPU s during the apply alone (no controller)', cpuLine(r.applyAloneCpuS)],
       ['CPU s during apply → all Ready, peer run', cpuLine(r.peerCpuS)],
       ['reconciles (per resource), mean time (ms)', `${r.reconciles ?? '—'} (${f(r.reconciles === undefined ? undefined : r.reconciles / r.n)}), ${f(r.reconcileMeanMs, 1)}`],
       ['Milvus mean latency by method (ms)', Object.entries(r.milvusMeanMs ?? {}).sort().map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') || '—'],
