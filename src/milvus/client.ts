@@ -10,6 +10,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { canonicalParamsObject } from './canonical.js';
 import { ClassifiedMilvusError, classifyStatus, classifyThrown, redact, withoutNodeAdvice, type ClassifyContext } from './classify.js';
 import type { ErrorKind } from './errors.js';
+import { gateSdkDebugLogs } from './sdk-logger.js';
 import { normaliseLoadState, toFieldInfo, toObservedIndex, type RawField, type RawIndexDescription } from './normalize.js';
 import { isOk, statusOf, type MilvusStatus } from './status.js';
 import { buildClientConfig, describeTarget, nonEmpty } from './target.js';
@@ -64,6 +65,7 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
     this.timeoutMs = target.timeoutMs >= 1 ? Math.floor(target.timeoutMs) : 15_000;
     const limit = Math.floor(target.maxConcurrentRequests ?? 0);
     this.limit = limit >= 1 ? pLimit(limit) : undefined;
+    gateSdkDebugLogs();
     try {
       this.client = new MilvusClient(buildClientConfig(target, options.sdkLogLevel));
     } catch (e) {

@@ -58,6 +58,11 @@ interface Entry {
  */
 export class MilvusClientPool implements MilvusClientProvider {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Fingerprints by target object: a target is never changed once handed to `get` (resolvers build a new one
+   * for every change), and the default connection's is the same object on every reconcile, so it is hashed once.
+   */
+  private readonly fingerprints = new WeakMap<ConnectionTarget, string>();
   private readonly closing = new Set<Promise<void>>();
   private readonly metrics: MilvusMetrics;
   private readonly createClient: (target: ConnectionTarget, metrics: MilvusMetrics) => ClosableMilvusIndexApi;
@@ -70,7 +75,8 @@ export class MilvusClientPool implements MilvusClientProvider {
   }
 
   get(connectionKey: string, target: ConnectionTarget): MilvusIndexApi {
-    const fingerprint = targetFingerprint(target);
+    let fingerprint = this.fingerprints.get(target);
+    if (fingerprint === undefined) this.fingerprints.set(target, (fingerprint = targetFingerprint(target)));
     const existing = this.entries.get(connectionKey);
     if (existing && existing.fingerprint === fingerprint) return existing.client;
     const client = this.createClient(target, this.metrics);

@@ -1,5 +1,4 @@
 import { rfc3339 } from '../api/time.js';
-import { stableJson } from '../milvus/canonical.js';
 import type { Condition } from '../api/conditions.js';
 import type { MilvusIndexStatus } from '../api/milvusindex.js';
 
@@ -71,11 +70,32 @@ export function applySummary(existing: readonly Condition[], s: Summary, generat
 
 /** Semantic equality of two statuses (key order and condition order do not matter). */
 export function statusEqual(a: MilvusIndexStatus | undefined, b: MilvusIndexStatus | undefined): boolean {
-  return stableJson(normaliseStatus(a)) === stableJson(normaliseStatus(b));
+  return jsonEqual(normaliseStatus(a), normaliseStatus(b));
 }
 
 function normaliseStatus(s: MilvusIndexStatus | undefined): unknown {
   if (!s) return {};
   return { ...s, conditions: [...(s.conditions ?? [])].sort((x, y) => x.type.localeCompare(y.type)) };
 }
+
+/**
+ * Whether `a` and `b` serialise to the same JSON up to key order (JSON.stringify with keys sorted, compared),
+ * without building the strings: statusEqual runs on every pass). Undefined members count as absent.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b || (a ?? null) === (b ?? null)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (hasToJson(a) || hasToJson(b)) return JSON.stringify(a) === JSON.stringify(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((x, i) => jsonEqual(x, bs[i]));
+  }
+  const ao = a as Record<string, unknown>, bo = b as Record<string, unknown>;
+  const keys = (o: Record<string, unknown>): string[] => Object.keys(o).filter((k) => o[k] !== undefined);
+  const ak = keys(ao);
+  return ak.length === keys(bo).length && ak.every((k) => bo[k] !== undefined && jsonEqual(ao[k], bo[k]));
+}
+
+const hasToJson = (o: object): boolean => typeof (o as { toJSON?: unknown }).toJSON === 'function';
 

@@ -1,9 +1,11 @@
 // Condition helpers (design §3): lastTransitionTime changes only when a condition's status flips,
 // every condition carries observedGeneration, and status equality is semantic.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { stableJson } from '../../src/milvus/canonical.js';
 import type { Condition } from '../../src/api/conditions.js';
 import type { MilvusIndexStatus } from '../../src/api/milvusindex.js';
-import { applySummary, setCondition, statusEqual, type ConditionInput, type Summary } from '../../src/reconcile/conditions.js';
+import { applySummary, jsonEqual, setCondition, statusEqual, type ConditionInput, type Summary } from '../../src/reconcile/conditions.js';
 import { EARLIER, NOW, NOW_ISO, aCondition, anIndex, conditions, toIndexStatus } from './fakes.js';
 
 interface SetRow {
@@ -188,6 +190,36 @@ describe('statusEqual', () => {
   it.each(equalRows.map((r) => [r.name, r] as [string, EqualRow]))('%s', (name, { reason, given, want }) => {
     expect(statusEqual(given.a, given.b), `${name}: ${reason}`).toBe(want);
     expect(statusEqual(given.b, given.a), `${name} (swapped): ${reason}`).toBe(want);
+  });
+});
+
+describe('jsonEqual: the same answer as comparing canonical JSON strings, without building them', () => {
+  // Values as a status holds them, plus what JSON treats specially: undefined members and elements, Dates.
+  const leaf = fc.oneof(fc.constantFrom('a', 'b', '', 0, 1, -1, true, false, null, undefined), fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(2 ** 40) }));
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom('a', 'b', 'c', 'type', 'status'), tie('v'), { maxKeys: 3 })),
+  })).v;
+
+  it('agrees with stableJson equality on random pairs, and on a value and a reordered copy of it', () => {
+    const reordered = (x: unknown): unknown => {
+      if (Array.isArray(x)) return x.map(reordered);
+      if (x !== null && typeof x === 'object' && !(x instanceof Date)) return Object.fromEntries(Object.entries(x).reverse().map(([k, v]) => [k, reordered(v)]));
+      return x;
+    };
+    fc.assert(fc.property(value, value, (a, b) => {
+      // The reference: both through JSON (Dates become strings, undefined members go), keys sorted.
+      const json = (x: unknown): string => stableJson(JSON.parse(JSON.stringify([x])));
+      expect(jsonEqual(a, b)).toBe(json(a) === json(b));
+      expect(jsonEqual(a, reordered(a))).toBe(true);
+    }), { numRuns: 2000 });
+  });
+
+  it('an undefined member is absent; a Date equals its ISO string only through JSON', () => {
+    expect(jsonEqual({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+    expect(jsonEqual({ a: 1, b: null }, { a: 1 })).toBe(false);
+    expect(jsonEqual([undefined], [null])).toBe(true);
+    expect(jsonEqual({ t: new Date(0) }, { t: new Date(1) })).toBe(false);
+    expect(jsonEqual({ t: new Date(0) }, { t: new Date(0) })).toBe(true);
   });
 });
 

@@ -39,7 +39,9 @@ def create(spec, name, **_):
 @kopf.on.create(GROUP, VERSION, PLURAL, id="follow")
 def follow(spec, name, meta, patch, retry, **_):
     info = milvus.describe_index(spec["collectionName"], index_name(spec, name))
-    if info.get("state") != "Finished":
+    # Built as the operator's Ready means it: Finished with every row indexed (Milvus 2.3 reports Finished while
+    # rows of a compacted segment still wait for their index).
+    if info.get("state") != "Finished" or int(info.get("pending_index_rows") or 0) > 0:
         raise kopf.TemporaryError(f"building ({info.get('indexed_rows')}/{info.get('total_rows')})", delay=1)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     patch.status["conditions"] = [{"type": "Ready", "status": "True", "reason": "IndexBuilt", "message": "index built", "lastTransitionTime": now, "observedGeneration": meta.get("generation", 1)}]
