@@ -21,6 +21,7 @@ import { freemem, totalmem, cpus } from 'node:os';
 
 import { startControlPlane, type ControlPlane } from '../support/control-plane.js';
 import { installCrds } from '../support/global-setup.js';
+import { shareConnections } from '../../src/kube/shared-connections.js';
 import { kubeConfigFromProvided } from '../support/kube.js';
 import { startMilvusLite } from '../support/milvus-lite.js';
 import { startMilvusStandalone } from '../support/milvus-standalone.js';
@@ -93,6 +94,15 @@ async function benchOne(n: number): Promise<RunResult> {
   }
 }
 
+/**
+ * The bench's own clients (8 appliers, the readiness watch, deletes) keep their connections, as kubectl or Argo CD
+ * do: client-node alone opens a TLS connection per request, which cost the kube-apiserver ~8 % of its CPU in
+ * handshakes during a burst and the bench process 4–6 CPU-s at N = 1,000 (docs/benchmarks.md, session 13).
+ */
+function benchKubeConfig(cp: ControlPlane): KubeConfig {
+  return shareConnections(kubeConfigFromProvided(cp.kubeconfigYaml));
+}
+
 async function namespace(cp: ControlPlane, name: string): Promise<string> {
   const res = await cp.kubectl(['create', 'namespace', name]);
   if (res.code !== 0) throw new Error(res.stderr);
@@ -115,7 +125,7 @@ async function canary(kc: KubeConfig, ns: string, client: MilvusClient, watch: A
 /** The same resources applied with no controller running: what the apiserver alone takes to accept them. */
 async function benchApplyAlone(cp: ControlPlane, w: Workload): Promise<Partial<RunResult>> {
   console.log('apply alone: the same resources, no controller ...');
-  const kc = kubeConfigFromProvided(cp.kubeconfigYaml);
+  const kc = benchKubeConfig(cp);
   const ns = await namespace(cp, 'apply-alone');
   const s0 = serversCpu(cp);
   const applied = await applyAll(kc, ns, w);
@@ -127,7 +137,7 @@ async function benchApplyAlone(cp: ControlPlane, w: Workload): Promise<Partial<R
 async function benchPeer(cp: ControlPlane, uri: string, w: Workload, client: MilvusClient): Promise<Partial<RunResult>> {
   console.log('peer: kopf + pymilvus ...');
   const venv = await ensurePeerVenv();
-  const kc = kubeConfigFromProvided(cp.kubeconfigYaml);
+  const kc = benchKubeConfig(cp);
   const ns = await namespace(cp, 'peer');
   const peer = await startPeer(venv.kopf, { kubeconfigPath: cp.kubeconfigPath, milvusUri: uri, namespace: ns, concurrency: CONCURRENCY });
   const watch = await watchReadiness(kc, ns);
@@ -155,7 +165,7 @@ async function benchPeer(cp: ControlPlane, uri: string, w: Workload, client: Mil
 }
 
 async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunResult): Promise<void> {
-  const kc = kubeConfigFromProvided(cp.kubeconfigYaml);
+  const kc = benchKubeConfig(cp);
   const ns = await namespace(cp, 'operator');
   const opts = { kubeconfigPath: cp.kubeconfigPath, milvusUri: uri, namespace: ns, concurrency: CONCURRENCY, resync: RESYNC, extraArgs: EXTRA, ...(env.BENCH_CPU_PROF ? { cpuProfDir: env.BENCH_CPU_PROF } : {}) };
   if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
