@@ -9,8 +9,8 @@ import { systemClock, type Clock } from './clock.js';
 
 /**
  * The three Lease calls the elector makes (coordination.k8s.io/v1). `KubeLeaseApi` (src/kube/leases.ts)
- * and client-node's object-flavoured `CoordinationV1Api` satisfy it; times may come back as strings or Dates. Failures throw with the
- * HTTP status readable by `httpStatus()` (client-node's `ApiException.code`): 404 on a missing Lease,
+ * and client-node's object-flavoured `CoordinationV1Api` satisfy it; times may come back as strings or
+ * Dates. Failures throw with the HTTP status readable by `httpStatus()` (client-node's `ApiException.code`): 404 on a missing Lease,
  * 409 on a create that lost to another candidate or an update with a stale resourceVersion.
  */
 export interface LeaseApi {

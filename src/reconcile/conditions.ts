@@ -79,8 +79,8 @@ function normaliseStatus(s: MilvusIndexStatus | undefined): unknown {
 }
 
 /**
- * Whether `a` and `b` serialise to the same JSON up to key order (JSON.stringify with keys sorted, compared),
- * without building the strings: statusEqual runs on every pass). Undefined members count as absent.
+ * Whether `a` and `b` serialise to the same JSON up to key order, without building the strings (statusEqual
+ * runs on every pass). Undefined members count as absent, as in JSON.
  */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b || (a ?? null) === (b ?? null)) return true;
@@ -98,4 +98,3 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 const hasToJson = (o: object): boolean => typeof (o as { toJSON?: unknown }).toJSON === 'function';
-
