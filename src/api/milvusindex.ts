@@ -15,6 +15,14 @@ export const ANNOTATION_SKIP_DROP = 'index.milvus.io/skip-drop';
 export const ANNOTATION_RECONCILE_REQUESTED_AT = 'index.milvus.io/reconcile-requested-at';
 /** Annotations whose change triggers a reconcile (status writes never do). */
 export const OUR_ANNOTATIONS = [ANNOTATION_PAUSED, ANNOTATION_SKIP_DROP, ANNOTATION_RECONCILE_REQUESTED_AT] as const;
+/**
+ * Written by the operator, with its finalizer, when it decides to create a new resource's index: the time the create
+ * was decided (RFC 3339). It is the record of that create only until the operator first writes the resource's
+ * status (src/reconcile/decide/create-intent.ts); users never set it.
+ */
+export const ANNOTATION_CREATE_INTENT = 'index.milvus.io/create-intent';
+/** The annotations the informer cache keeps (every other one is trimmed). */
+export const CACHED_ANNOTATIONS = [...OUR_ANNOTATIONS, ANNOTATION_CREATE_INTENT] as const;
 
 export const CONNECTION_KINDS = ['MilvusConnection', 'ClusterMilvusConnection'] as const;
 export const DELETION_POLICIES = ['Delete', 'Retain'] as const;

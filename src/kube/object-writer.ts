@@ -19,6 +19,7 @@ export interface ResourceType {
 }
 
 const JSON_PATCH = 'application/json-patch+json';
+const MERGE_PATCH = 'application/merge-patch+json';
 
 /**
  * Finalizer and status writes for one custom resource type. Every write is guarded against a stale
@@ -31,10 +32,20 @@ export class CustomObjectWriter<T extends WritableObject, S> {
     this.requests = new KubeJsonRequests(kc);
   }
 
-  /** Adds `finalizer`; returns the new resourceVersion (undefined when it was already there). */
-  async addFinalizer(obj: T, finalizer: string): Promise<string | undefined> {
+  /**
+   * Adds `finalizer`, and `annotations` in the same write; returns the new resourceVersion (undefined when it was
+   * already there). With annotations it is a merge patch (annotations merge key by key: the view may be trimmed of
+   * foreign ones) whose resourceVersion is the precondition, so the finalizer list it sets is the current one.
+   */
+  async addFinalizer(obj: T, finalizer: string, annotations?: Record<string, string>): Promise<string | undefined> {
     const current = obj.metadata.finalizers;
     if (current?.includes(finalizer)) return undefined;
+    if (annotations !== undefined) {
+      const body = { metadata: { resourceVersion: obj.metadata.resourceVersion, finalizers: [...(current ?? []), finalizer], annotations } };
+      this.metrics.kubeWrite('finalizer');
+      const res = (await this.send(obj, body, false, MERGE_PATCH)) as WritableObject;
+      return res.metadata.resourceVersion;
+    }
     const body = current === undefined
       ? [{ op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [finalizer] }]
       : [{ op: 'test', path: '/metadata/finalizers', value: current }, { op: 'add', path: '/metadata/finalizers/-', value: finalizer }];
@@ -70,8 +81,12 @@ export class CustomObjectWriter<T extends WritableObject, S> {
   }
 
   private patch(obj: T, body: object[], status: boolean): Promise<unknown> {
+    return this.send(obj, body, status, JSON_PATCH);
+  }
+
+  private send(obj: T, body: object, status: boolean, contentType: string): Promise<unknown> {
     const { group, version, plural, namespaced } = this.type;
     const scope = namespaced ? `/namespaces/${encodeURIComponent(obj.metadata.namespace!)}` : '';
-    return this.requests.send('PATCH', `/apis/${group}/${version}${scope}/${plural}/${encodeURIComponent(obj.metadata.name)}${status ? '/status' : ''}`, body, JSON_PATCH);
+    return this.requests.send('PATCH', `/apis/${group}/${version}${scope}/${plural}/${encodeURIComponent(obj.metadata.name)}${status ? '/status' : ''}`, body, contentType);
   }
 }

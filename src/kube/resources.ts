@@ -1,7 +1,7 @@
 import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
 import { Watch } from '@kubernetes/client-node/dist/watch.js';
 import { CLUSTER_MILVUS_CONNECTION, MILVUS_CONNECTION, type AnyConnection } from '../api/connection.js';
-import { GROUP, MILVUS_INDEX, OUR_ANNOTATIONS, VERSION, type MilvusIndex } from '../api/milvusindex.js';
+import { GROUP, MILVUS_INDEX, CACHED_ANNOTATIONS, VERSION, type MilvusIndex } from '../api/milvusindex.js';
 import type { ListFn } from '../controller/informer.js';
 import { KubeJsonRequests } from './json-requests.js';
 
@@ -34,7 +34,7 @@ export function watchClient(kc: KubeConfig): Watch {
 export function slimMilvusIndex(obj: MilvusIndex): MilvusIndex {
   const m = obj.metadata;
   const annotations: Record<string, string> = {};
-  for (const a of OUR_ANNOTATIONS) if (m.annotations?.[a] !== undefined) annotations[a] = m.annotations[a];
+  for (const a of CACHED_ANNOTATIONS) if (m.annotations?.[a] !== undefined) annotations[a] = m.annotations[a];
   return {
     apiVersion: obj.apiVersion,
     kind: obj.kind,

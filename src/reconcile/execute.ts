@@ -1,4 +1,4 @@
-import { FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../api/milvusindex.js';
+import { ANNOTATION_CREATE_INTENT, FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../api/milvusindex.js';
 import { isWriteConflict } from '../kube/errors.js';
 import type { MilvusIndexWriter } from '../kube/milvusindex-writer.js';
 import { isMilvusError } from '../milvus/errors.js';
@@ -49,7 +49,7 @@ export async function execute(plan: Plan, resource: MilvusIndex, target: MilvusT
     }
     for (const action of plan.actions) {
       if (action.type === 'AddFinalizer') {
-        current = await addFinalizer(current, deps);
+        current = await addFinalizer(current, action.createIntent, deps);
         continue;
       }
       const failure = await perform(action, current, target, deps);
@@ -69,12 +69,13 @@ export async function writeStatus(obj: MilvusIndex, status: MilvusIndexStatus, d
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv ?? obj.metadata.resourceVersion }, status };
 }
 
-/** Adds our finalizer if this process still leads; returns the object as written. */
-async function addFinalizer(obj: MilvusIndex, deps: ExecuteDeps): Promise<MilvusIndex> {
+/** Adds our finalizer (and a create's intent with it) if this process still leads; returns the object as written. */
+async function addFinalizer(obj: MilvusIndex, createIntent: string | undefined, deps: ExecuteDeps): Promise<MilvusIndex> {
   fence('AddFinalizer', deps);
-  const rv = await deps.writer.addFinalizer(obj);
+  const rv = await deps.writer.addFinalizer(obj, createIntent);
   if (rv === undefined) return obj;
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER] } };
+  const annotations = createIntent === undefined ? obj.metadata.annotations : { ...obj.metadata.annotations, [ANNOTATION_CREATE_INTENT]: createIntent };
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: rv, finalizers: [...(obj.metadata.finalizers ?? []), FINALIZER], ...(annotations ? { annotations } : {}) } };
 }
 
 /** Kubernetes failures throw; Milvus failures come back classified. */

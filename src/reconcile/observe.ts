@@ -63,12 +63,8 @@ export async function observe(resource: MilvusIndex, deps: ObserveDeps): Promise
   if (conn.kind !== 'Ready' || (deleting && !hasFinalizer) || refusedUpFront) return notObserved;
   const client = deps.milvus.get(conn.key, conn.target);
   const api = deps.reads ? deps.reads.view(conn.key, client, deps.reads.freshnessFor(resource)) : client;
-  if (!hasFinalizer) {
-    // Nothing is decided from Milvus before the finalizer is stored, but the reads the next step needs are sent now,
-    // so they overlap the finalizer write (the read cache hands them to that step; without it they would be wasted).
-    if (deps.reads) void readMilvus(api, resource, database, indexName);
-    return notObserved;
-  }
+  // Without the finalizer, Milvus is read too: nothing is done in Milvus before the finalizer is stored, but a first
+  // create's intent is recorded with it (decide/create-intent.ts), and the read cache hands these reads to the next step.
   return { kind: 'Observed', observation: { ...base, milvus: await readMilvus(api, resource, database, indexName) }, api };
 }
 

@@ -5,7 +5,8 @@ import type { CreateIndexRequest } from '../milvus/types.js';
 
 /** One step against Kubernetes or Milvus. Executed in order; the first failure stops the rest. */
 export type Action =
-  | { type: 'AddFinalizer' }
+  /** `createIntent`: the startedAt of the first create the next step will issue, recorded with the finalizer (decide/create-intent.ts). */
+  | { type: 'AddFinalizer'; createIntent?: string }
   | { type: 'RemoveFinalizer' }
   | { type: 'CreateIndex'; request: CreateIndexRequest }
   /** Only with a name a describe in this very reconcile confirmed. */

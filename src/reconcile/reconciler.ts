@@ -13,6 +13,7 @@ import { decide, decideFailure } from './decide/index.js';
 import { execute, writeStatus, type ExecuteDeps } from './execute.js';
 import { observe, withLoadState } from './observe.js';
 import type { Observation } from './observation.js';
+import { passEvents, type PassEvent } from './pass-events.js';
 import type { EventSpec, MetricMark, Plan } from './plan.js';
 
 /** Domain metrics the reconciler reports. */
@@ -83,15 +84,21 @@ export class MilvusIndexReconciler {
     // Read inside the lock: another reconcile on this collection may just have changed it.
     let resource = this.deps.store.get(key);
     if (resource && this.ownWriteUnseen(key, resource)) return { kind: 'After', ms: OWN_WRITE_WAIT_MS };
-    for (let n = 1; resource; n++) {
-      const { requeue, next } = await this.step(key, resource);
-      if (!next || n >= (this.deps.maxSteps ?? 1)) return requeue;
-      resource = next;
+    // The pass's Events go out when it ends (passEvents), off the critical path, as client-go's recorder does.
+    const announced: PassEvent[] = [];
+    try {
+      for (let n = 1; resource; n++) {
+        const { requeue, next } = await this.step(key, resource, announced);
+        if (!next || n >= (this.deps.maxSteps ?? 1)) return requeue;
+        resource = next;
+      }
+      return { kind: 'None' };
+    } finally {
+      if (announced.length > 0) void this.send(announced.splice(0));
     }
-    return { kind: 'None' };
   }
 
-  private async step(key: string, resource: MilvusIndex): Promise<{ requeue: RequeueDecision; next?: MilvusIndex }> {
+  private async step(key: string, resource: MilvusIndex, announced: PassEvent[]): Promise<{ requeue: RequeueDecision; next?: MilvusIndex }> {
     const seen = await observe(resource, this.deps);
     if (seen.kind === 'ConnectionUnknown') {
       this.deps.log.debug({ key, reason: seen.message }, 'connection not verified yet; waiting for it');
@@ -113,7 +120,7 @@ export class MilvusIndexReconciler {
     const done = await execute(body, resource, { api, database: observation.database }, this.deps.execute);
     switch (done.kind) {
       case 'Done': {
-        const { requeue, current } = await this.finish(key, done.current, plan, observation);
+        const { requeue, current } = await this.finish(key, done.current, plan, observation, announced);
         this.noteOwnWrites(key, current, resource, done.current);
         if (removesFinalizer) return { requeue: await this.removeFinalizer(key, current, requeue) };
         const observeNow = requeue.kind === 'After' && requeue.ms === 0 && plan.actions.length > 0;
@@ -122,7 +129,7 @@ export class MilvusIndexReconciler {
       case 'MilvusFailed': {
         this.deps.log.warn({ key, action: done.failure.action.type, errorKind: done.failure.kind, error: done.failure.message }, 'action failed');
         const recovery = decideFailure({ ...observation, resource: done.current }, done.failure, this.deps.now());
-        const { requeue, current } = await this.finish(key, done.current, recovery, observation, `${done.failure.action.type}: ${done.failure.message}`);
+        const { requeue, current } = await this.finish(key, done.current, recovery, observation, announced, `${done.failure.action.type}: ${done.failure.message}`);
         this.noteOwnWrites(key, current, resource, done.current);
         return { requeue };
       }
@@ -150,7 +157,7 @@ export class MilvusIndexReconciler {
     this.superseded.set(key, stale);
   }
 
-  private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation, failed?: string): Promise<{ requeue: RequeueDecision; current: MilvusIndex }> {
+  private async finish(key: string, current: MilvusIndex, plan: Plan, observation: Observation, announced: PassEvent[], failed?: string): Promise<{ requeue: RequeueDecision; current: MilvusIndex }> {
     const removing = plan.actions.some((a) => a.type === 'RemoveFinalizer');
     if (plan.status && !removing && !statusEqual(plan.status, current.status)) {
       try {
@@ -159,10 +166,9 @@ export class MilvusIndexReconciler {
         return { requeue: this.kubeFailure(key, false, e), current };
       }
     }
-    // Events leave the reconcile's critical path (and the collection lock), as client-go's recorder does; the
-    // recorder never throws. Before the finalizer goes they are awaited: the object's story is recorded first.
-    const sent = Promise.all(plan.events.map((ev) => this.emit(current, ev)));
-    if (removing) await sent;
+    for (const spec of plan.events) announced.push({ target: current, spec });
+    // Before the finalizer goes the pass's Events are sent and awaited: the object's story is recorded first.
+    if (removing) await this.send(announced.splice(0));
     for (const m of plan.metrics) this.deps.metrics.mark(m, current);
     const idx = plan.status?.index;
     this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);
@@ -182,6 +188,11 @@ export class MilvusIndexReconciler {
     if (conflict) this.deps.log.debug({ key, error }, 'write conflict; retrying with a fresh view');
     else this.deps.log.warn({ key, status: httpStatus(e), error }, 'kubernetes write failed');
     return { kind: 'Backoff', error };
+  }
+
+  /** Sends a pass's Events (passEvents), all at once; the recorder never throws. */
+  private async send(announced: PassEvent[]): Promise<void> {
+    await Promise.all(passEvents(announced).map(({ target, spec }) => this.emit(target, spec)));
   }
 
   private async emit(obj: MilvusIndex, ev: EventSpec): Promise<void> {

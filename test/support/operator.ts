@@ -74,6 +74,8 @@ const GVR = { group: GROUP, version: VERSION, plural: MILVUS_INDEX.plural } as c
 export interface MilvusIndexInput {
   name: string;
   annotations?: Record<string, string>;
+  /** Set at create: how a test reproduces what a stopped operator process left behind. */
+  finalizers?: string[];
   spec: MilvusIndex['spec'];
 }
 
@@ -87,7 +89,7 @@ export class MilvusIndexes {
   async create(input: MilvusIndexInput): Promise<MilvusIndex> {
     return (await this.api.createNamespacedCustomObject({
       ...GVR, namespace: this.namespace,
-      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'MilvusIndex', metadata: { name: input.name, ...(input.annotations ? { annotations: input.annotations } : {}) }, spec: input.spec },
+      body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'MilvusIndex', metadata: { name: input.name, ...(input.annotations ? { annotations: input.annotations } : {}), ...(input.finalizers ? { finalizers: input.finalizers } : {}) }, spec: input.spec },
     })) as MilvusIndex;
   }
 

@@ -2,6 +2,7 @@
 // share its reads; a pass that may act accepts only the reads of the last second (made after our last write
 // there); writes and failures are never hidden.
 import { describe, expect, it } from 'vitest';
+import { rfc3339 } from '../../src/api/time.js';
 import { ACTING_SCHEMA_REUSE_MS, ACTING_STATE_REUSE_MS, CollectionReadCache, isSteady } from '../../src/reconcile/collection-reads.js';
 import { MAX_STEPS, MilvusIndexReconciler } from '../../src/reconcile/reconciler.js';
 import { aMilvusIndex, aScalarIndex, NOW } from './fakes.js';
@@ -151,7 +152,7 @@ describe('reconciling the steady resources of one collection', () => {
 });
 
 describe('reconciling the new resources of one collection, applied together', () => {
-  it('finalizer → create → Ready for each in one pass: the reads overlap the finalizer write (one describeCollection, two listIndexes, each sent once) and are shared; no load state is read', async () => {
+  it('finalizer (with the create intent) → create → Ready for each in one pass: one describeCollection and three listIndexes for both, each sent once and shared; no load state is read; one status write each', async () => {
     const other = aMilvusIndex('title-inverted').spec({ fieldName: 'title', indexName: 'title', indexType: 'INVERTED', metricType: undefined, params: {} });
     const w = new World(fresh().withoutFinalizer(), other.withoutFinalizer());
     const reconciler = new MilvusIndexReconciler({
@@ -163,10 +164,12 @@ describe('reconciling the new resources of one collection, applied together', ()
     expect(await reconciler.reconcile(SUBJECT)).toEqual({ kind: 'None' });
     expect(await reconciler.reconcile('search/title-inverted')).toEqual({ kind: 'None' });
     expect(w.journal).toEqual([
-      'milvus.describeCollection', 'kube.addFinalizer', 'milvus.listIndexes', 'kube.writeStatus', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
+      // The finalizer step's reads (it records the create's intent) answer the create step too.
+      'milvus.describeCollection', 'milvus.listIndexes', 'kube.addFinalizer', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
       // The second resource's reads are answered by the first one's last read (made after its create, under the lock).
-      'kube.addFinalizer', 'kube.writeStatus', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
+      'kube.addFinalizer', 'milvus.createIndex', 'milvus.listIndexes', 'kube.writeStatus',
     ]);
+    expect(w.writer.calls.filter((c) => c.op === 'addFinalizer').map((c) => c.createIntent)).toEqual([rfc3339(NOW), rfc3339(NOW)]);
     expect(w.metrics.marks.map((m) => m.mark)).toEqual(['BecameReady', 'BecameReady']);
   });
 });

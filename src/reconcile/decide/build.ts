@@ -4,6 +4,7 @@ import { getCondition } from '../conditions.js';
 import type { Plan } from '../plan.js';
 import type { Claim } from './claim.js';
 import { afterOurCreate, type IndexContext } from './context.js';
+import { statusWritten } from './create-intent.js';
 import { BUILD_POLL_MS, builtEvent, indexStatus, loadedEvent, plan, POLL, progressing, ready, stalled, warn } from './status.js';
 
 /**
@@ -27,14 +28,17 @@ export function decideBuild(c: IndexContext, claim: Claim, note: string): Plan {
   const wasReady = getCondition(c.prev.conditions, 'Ready')?.status === 'True';
   const built = idx.state === 'Finished' && (idx.pendingIndexRows === 0 || wasReady);
   if (!built) {
-    // A build of ours reports nothing for its first BUILD_QUIET_MS: the intent written before the create still
-    // says Building, and a build that ends meanwhile costs no status write besides it and Ready.
+    // A build of ours reports no progress for its first BUILD_QUIET_MS once status says Building (the intent written
+    // before the create, or the first report after a create whose intent rode on the finalizer write, which status
+    // does not show): a build that ends meanwhile costs two status writes in all, Building and Ready.
     const age = ourBuildAgeMs(c);
     const requeue = age === undefined ? POLL : { kind: 'After' as const, ms: buildPollMs(age) };
-    if (age !== undefined && age < BUILD_QUIET_MS && c.prev.index === undefined) return plan({ status: c.prev, events, requeue });
+    if (age !== undefined && age < BUILD_QUIET_MS && saysBuilding(c)) return plan({ status: c.prev, events, requeue });
     const index = reportedProgress(c.prev.index, idx);
     const message = `Index "${idx.indexName}" is building: ${index.indexedRows}/${index.totalRows} rows indexed (${index.pendingIndexRows} pending), state ${index.state}.`;
-    return plan({ status: c.status({ summary: progressing('Building', message), index, ownership, pendingOperation: pending ?? null }), events, requeue });
+    // A young build's pending Create stays until the quiet window ends: its startedAt is the build's age.
+    const young = age !== undefined && age < BUILD_QUIET_MS ? c.pending : undefined;
+    return plan({ status: c.status({ summary: progressing('Building', message), index, ownership, pendingOperation: pending ?? young ?? null }), events, requeue });
   }
   const index = indexStatus(idx);
   const becameReady = wasReady ? {} : { metrics: ['BecameReady' as const] };
@@ -50,7 +54,12 @@ export function decideBuild(c: IndexContext, claim: Claim, note: string): Plan {
   return plan({ status, events: wasReady ? events : [...events, builtEvent(idx)], ...becameReady });
 }
 
-/** How long a build this resource started runs before its progress (and ownership) is first written. */
+/** The stored status says Building for this generation (an intent recorded only with the finalizer says nothing). */
+function saysBuilding(c: IndexContext): boolean {
+  return statusWritten(c.prev) && c.prev.observedGeneration === c.generation && getCondition(c.prev.conditions, 'Ready')?.reason === 'Building';
+}
+
+/** How long a build this resource started runs before its progress is written (after the first report, if any). */
 export const BUILD_QUIET_MS = 30_000;
 
 /** The age of a build this resource started (its pending Create or Recreate); undefined for any other build. */

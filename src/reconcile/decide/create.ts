@@ -6,6 +6,7 @@ import { definitionDiff } from '../compare.js';
 import type { EventSpec, Plan } from '../plan.js';
 import { jsonPathUnsupportedMessage, refusedMessage } from './messages.js';
 import { afterOurCreate, stillHolds, type IndexContext } from './context.js';
+import { statusWritten } from './create-intent.js';
 import { indexStatus, OBSERVE_NOW, plan, progressing, stalled, warn } from './status.js';
 
 /**
@@ -99,17 +100,20 @@ function createIndex(c: IndexContext): Plan {
   const drift = c.owned && c.prev.index?.id !== undefined && c.pending === undefined;
   const event: EventSpec = drift
     ? { type: 'Normal', reason: 'DriftRepaired', message: `Index "${c.obs.indexName}" was missing from Milvus (dropped out of band); creating it again.` }
-    : { type: 'Normal', reason: 'IndexCreated', message: `Creating index "${c.obs.indexName}" (${spec.indexType}) on ${spec.collectionName}.${spec.fieldName}.` };
+    : { type: 'Normal', reason: 'IndexCreated', message: `Created index "${c.obs.indexName}" (${spec.indexType}) on ${spec.collectionName}.${spec.fieldName}.` };
   const status = c.status({
     summary: progressing('Building', `Creating index "${c.obs.indexName}" on ${spec.collectionName}.${spec.fieldName}.`),
     index: undefined,
     pendingOperation: c.pending ?? { operation: 'Create', reloadCollection: false, startedAt: rfc3339(c.now) },
     refusal: null,
   });
+  // A first create whose intent the finalizer write recorded (create-intent.ts) writes no status of its own: the
+  // observation right after it reports the index, built or building, in one write.
+  const recorded = c.pending?.operation === 'Create' && !statusWritten(c.prev);
   return plan({
     actions: [{ type: 'CreateIndex', request: createRequest(c) }],
-    intent: status,
-    status,
+    intent: recorded ? undefined : status,
+    status: recorded ? undefined : status,
     events: [event],
     metrics: drift ? ['DriftRepaired'] : [],
     requeue: OBSERVE_NOW,

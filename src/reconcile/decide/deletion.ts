@@ -24,7 +24,10 @@ export function decideDeletion(obs: Observation, now: Date): Plan {
   const heir = obs.peers.filter((p) => !p.deleting && p.uid !== obs.resource.metadata.uid).sort(byAge)[0];
   if (heir) return handOver(obs, heir);
   const m = reachable(obs, now);
-  return 'plan' in m ? m.plan : dropSteps(obs, m.next, now);
+  if ('plan' in m) return m.plan;
+  // A pending Create is decided only on an observation: an index of another definition is not ours.
+  if (obs.resource.status?.ownership === undefined && !createdByUs(obs)) return release();
+  return dropSteps(obs, m.next, now);
 }
 
 function deletionShortcut(obs: Observation, now: Date): Plan | undefined {
@@ -40,7 +43,9 @@ function deletionShortcut(obs: Observation, now: Date): Plan | undefined {
     const message = `Paused: deletion is blocked while the ${ANNOTATION_PAUSED} annotation is set. Remove the annotation to drop the index, or annotate ${ANNOTATION_SKIP_DROP}="true" to finish without dropping it.`;
     return plan({ status: nextStatus(obs, { summary: stalled('DeletionBlocked', message) }, now), events: [warn('DeletionBlocked', message)] });
   }
-  return owned ? undefined : release();
+  // With our Create pending and Milvus not observed, whether the index is ours is not known yet: never release then.
+  const undecided = r.status?.ownership === undefined && afterOurCreate(r.status?.pendingOperation) && obs.milvus.kind !== 'Observed';
+  return owned || undecided ? undefined : release();
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Plan } from '../plan.js';
 import { decideBuild } from './build.js';
 import { claimIndex, ownerConflict } from './claim.js';
 import { indexContext } from './context.js';
+import { statusWritten, withCreateIntent } from './create-intent.js';
 import { decideAbsent } from './create.js';
 import { decideDeletion } from './deletion.js';
 import { isPaused, pause } from './paused.js';
@@ -37,17 +38,35 @@ export function decide(obs: Observation, now: Date): Plan {
   return asked ? { ...plan({ status: undefined }), readLoadState: true } : decided;
 }
 
-function decideKnown(obs: Observation, now: Date): Plan {
-  const meta = obs.resource.metadata;
+function decideKnown(seen: Observation, now: Date): Plan {
+  const meta = seen.resource.metadata;
   const deleting = meta.deletionTimestamp !== undefined;
   const hasFinalizer = (meta.finalizers ?? []).includes(FINALIZER);
   // Observed at once (in the same pass when the reconciler allows it): nothing else happens before the finalizer.
-  if (!deleting && !hasFinalizer) return plan({ actions: [{ type: 'AddFinalizer' }], status: undefined, requeue: OBSERVE_NOW });
+  if (!deleting && !hasFinalizer) return addFinalizer(seen, now);
   if (deleting && !hasFinalizer) return plan({ status: undefined });
+  const obs = withCreateIntent(seen);
   if (deleting) return decideDeletion(obs, now);
   const live = decideLive(obs, now);
-  // NotObserved (status undefined) is a transient view: nothing to report, paused or not.
-  return isPaused(obs) && live.status !== undefined ? pause(obs, live, now) : live;
+  // NotObserved (no status, no action) is a transient view: nothing to report, paused or not. A first create whose
+  // intent is recorded has no status of its own, but an action: paused, it is withheld like any other.
+  return isPaused(obs) && (live.status !== undefined || live.actions.length > 0) ? pause(obs, live, now) : live;
+}
+
+/**
+ * The finalizer first. When the next step would be a new resource's first create, its intent is recorded with the
+ * finalizer (create-intent.ts): what the next step decides is decided here already, on the same observation.
+ */
+function addFinalizer(obs: Observation, now: Date): Plan {
+  const createIntent = statusWritten(obs.resource.status) || obs.milvus.kind !== 'Observed' ? undefined : firstCreateOf(obs, now);
+  return plan({ actions: [{ type: 'AddFinalizer', ...(createIntent ? { createIntent } : {}) }], status: undefined, requeue: OBSERVE_NOW });
+}
+
+function firstCreateOf(obs: Observation, now: Date): string | undefined {
+  const meta = obs.resource.metadata;
+  const next = decideKnown({ ...obs, resource: { ...obs.resource, metadata: { ...meta, finalizers: [...(meta.finalizers ?? []), FINALIZER] } } }, now);
+  const pending = next.actions[0]?.type === 'CreateIndex' ? next.intent?.pendingOperation : undefined;
+  return pending?.operation === 'Create' ? pending.startedAt : undefined;
 }
 
 function decideLive(obs: Observation, now: Date): Plan {

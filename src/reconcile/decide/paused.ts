@@ -33,6 +33,7 @@ export function pause(obs: Observation, p: Plan, now: Date): Plan {
     unsupported: prev.unsupported,
     appliedProperties: prev.appliedProperties,
     observedGeneration: obs.resource.metadata.generation,
+    database: obs.database,
     conditions: applySummary(prev.conditions ?? [], summary, obs.resource.metadata.generation, now),
   };
   return plan({ status: clean(status), requeue: NONE });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { NOW, aMilvusIndex, anIndex, anObservation } from '../fakes.js';
 import { BUILD_POLL_MS, decide } from '../../../src/reconcile/decide/index.js';
 import { BUILD_QUIET_MS, buildPollMs } from '../../../src/reconcile/decide/build.js';
-import { FINALIZER } from '../../../src/api/milvusindex.js';
+import { ANNOTATION_CREATE_INTENT, FINALIZER } from '../../../src/api/milvusindex.js';
 import { statusEqual } from '../../../src/reconcile/conditions.js';
 import type { Plan } from '../../../src/reconcile/plan.js';
 import {
@@ -139,6 +139,31 @@ describe('decide: build progress across many polls', () => {
     }
     expect(readyReason({ ...create, status: resource.status })).toBe('IndexBuilt');
     expect(resource.status?.ownership).toBe('Created');
+    expect(writes).toBeLessThanOrEqual(most);
+  });
+
+  // The same walk when the finalizer step observed the index absent: the create's intent rides on the finalizer write.
+  it.each([[10, 5, 4], [100, 5, 4], [1000, 5, 4], [5, 5, 2], [20, 1, 2], [1000, 0, 2], [0, 0, 1]])('with the create intent on the finalizer: a build of %i polls %i s apart writes status at most %i times', (polls, every, most) => {
+    let resource = aMilvusIndex().withoutFinalizer().build();
+    let writes = 0;
+    const first = decide(anObservation(resource).build(), NOW);
+    const finalizer = first.actions[0];
+    expect(finalizer).toEqual({ type: 'AddFinalizer', createIntent: expect.any(String) });
+    const intent = finalizer?.type === 'AddFinalizer' ? finalizer.createIntent! : '';
+    resource = { ...resource, metadata: { ...resource.metadata, finalizers: [FINALIZER], annotations: { [ANNOTATION_CREATE_INTENT]: intent } } };
+    const create = decide(anObservation(resource).build(), NOW);
+    expect([create.actions.map((a) => a.type), create.intent, create.status]).toEqual([['CreateIndex'], undefined, undefined]);
+    const total = 1_000_000;
+    for (let i = 0; i <= polls; i++) {
+      const indexed = Math.floor((total * i) / polls);
+      const idx = i === polls ? anIndex().finished(total) : anIndex().building(indexed, total);
+      const p = decide(anObservation(resource).index(idx).build(), new Date(NOW.getTime() + i * every * 1000));
+      expect(p.actions).toEqual([]);
+      if (p.status !== undefined && !statusEqual(p.status, resource.status)) { writes += 1; resource = { ...resource, status: p.status }; }
+      expect(resource.status?.ownership, 'ownership is recorded with the first report').toBe('Created');
+    }
+    expect(readyReason({ ...create, status: resource.status })).toBe('IndexBuilt');
+    expect(resource.status?.pendingOperation).toBeUndefined();
     expect(writes).toBeLessThanOrEqual(most);
   });
 });

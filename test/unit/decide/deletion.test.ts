@@ -60,6 +60,18 @@ const deletionRows: Row[] = [
     want: { actions: ['RemoveFinalizer'], status: 'none' },
   },
   {
+    name: 'deleting with a pending Create, Milvus unreachable: the finalizer stays until Milvus answers',
+    reason: 'whether the create reached Milvus is not known without an observation: releasing could orphan our index',
+    given: { observation: anObservation(fresh().pendingOperation({ operation: 'Create' }).deleting()).unavailable().build() },
+    want: { actions: [], ready: { status: 'False', reason: 'MilvusUnavailable' }, requeue: 'Backoff' },
+  },
+  {
+    name: 'deleting with a pending Create, the collection gone: the finalizer goes',
+    reason: 'nothing of ours can be left in a collection that no longer exists',
+    given: { observation: anObservation(fresh().pendingOperation({ operation: 'Create' }).deleting()).collectionNotFound().build() },
+    want: { actions: ['RemoveFinalizer'] },
+  },
+  {
     name: 'deleting, a live peer claims the index: hand over, no drop',
     reason: 'when the owner is deleted ownership passes to the next oldest and the index is NOT dropped',
     given: { observation: anObservation(owned().deleting()).peer(aPeer('younger').createdAt(YOUNGER)).index(anIndex()).build() },

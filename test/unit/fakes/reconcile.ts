@@ -7,7 +7,7 @@
 // the model test (test/unit/model/).
 import { ApiException } from '@kubernetes/client-node';
 import { expect } from 'vitest';
-import { FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../../../src/api/milvusindex.js';
+import { ANNOTATION_CREATE_INTENT, FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../../../src/api/milvusindex.js';
 import { KeyedMutex } from '../../../src/controller/keyed-mutex.js';
 import type { ObjectKey, ObjectStore, RequeueDecision } from '../../../src/controller/types.js';
 import type { EventInput, EventRecorder, EventTarget } from '../../../src/kube/events.js';
@@ -145,7 +145,7 @@ export class FakeResolver implements ConnectionResolver {
  * resourceVersion on.
  */
 export class FakeWriter implements MilvusIndexWriter {
-  readonly calls: Array<{ op: KubeOp; key: string; resourceVersion: string; status?: MilvusIndexStatus }> = [];
+  readonly calls: Array<{ op: KubeOp; key: string; resourceVersion: string; status?: MilvusIndexStatus; createIntent?: string }> = [];
   readonly refused: string[] = [];
   /** Thrown by the op; a function gets the op's call number (1-based) and returns what to throw (undefined: succeed). */
   readonly failures: Partial<Record<KubeOp, (n: number) => unknown>> = {};
@@ -156,9 +156,10 @@ export class FakeWriter implements MilvusIndexWriter {
   ops(op: KubeOp): number { return this.calls.filter((c) => c.op === op).length; }
   currentRv(obj: MilvusIndex): string { return String(this.rv.get(keyOf(obj)) ?? Number(obj.metadata.resourceVersion)); }
 
-  async addFinalizer(obj: MilvusIndex): Promise<string | undefined> {
+  async addFinalizer(obj: MilvusIndex, createIntent?: string): Promise<string | undefined> {
     if (obj.metadata.finalizers?.includes(FINALIZER)) return undefined;
     this.record('addFinalizer', obj);
+    if (createIntent !== undefined) this.calls.at(-1)!.createIntent = createIntent;
     return this.bump(obj);
   }
   async removeFinalizer(obj: MilvusIndex): Promise<void> { this.record('removeFinalizer', obj); this.bump(obj); }
@@ -278,6 +279,7 @@ export class World {
       for (const c of mine) {
         if (c.op === 'writeStatus' && c.status && !this.writer.refused.includes(key)) next.status = structuredClone(c.status);
         if (c.op === 'addFinalizer') next.metadata.finalizers = [...(next.metadata.finalizers ?? []), FINALIZER];
+        if (c.createIntent !== undefined) next.metadata.annotations = { ...next.metadata.annotations, [ANNOTATION_CREATE_INTENT]: c.createIntent };
         if (c.op === 'removeFinalizer') next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== FINALIZER);
       }
       next.metadata.resourceVersion = this.writer.currentRv(r);

@@ -2,7 +2,7 @@
 // apply at once and move resourceVersion on, the JSON-patch preconditions of the real writer
 // (src/kube/object-writer.ts), finalizer semantics of deletion, and one injectable failure.
 import { ApiException } from '@kubernetes/client-node';
-import { FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../../../src/api/milvusindex.js';
+import { ANNOTATION_CREATE_INTENT, FINALIZER, type MilvusIndex, type MilvusIndexStatus } from '../../../src/api/milvusindex.js';
 import type { ObjectKey, ObjectStore } from '../../../src/controller/types.js';
 import type { MilvusIndexWriter } from '../../../src/kube/milvusindex-writer.js';
 
@@ -26,6 +26,8 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
   private lostAnswer = false;
   /** Injected faults that were thrown. */
   faultsHit = 0;
+  /** Finalizer writes that recorded a create's intent (decide/create-intent.ts). */
+  intentsRecorded = 0;
   /** Writes refused by a precondition (a stale view). */
   refused = 0;
 
@@ -47,14 +49,20 @@ export class ApiServer implements ObjectStore<MilvusIndex>, MilvusIndexWriter {
     this.put({ ...obj, metadata: { ...obj.metadata, deletionTimestamp: at } });
   }
 
-  async addFinalizer(obj: MilvusIndex): Promise<string | undefined> {
+  /** As the real writer: a JSON patch testing the finalizer list, or with a create intent a merge patch at obj's resourceVersion. */
+  async addFinalizer(obj: MilvusIndex, createIntent?: string): Promise<string | undefined> {
     const current = obj.metadata.finalizers;
     if (current?.includes(FINALIZER)) return undefined;
     const live = await this.begin('addFinalizer', obj);
     if (!live) throw notFound();
-    if (current === undefined ? live.metadata.resourceVersion !== obj.metadata.resourceVersion : JSON.stringify(live.metadata.finalizers) !== JSON.stringify(current)) throw this.refuse();
+    const byVersion = current === undefined || createIntent !== undefined;
+    if (byVersion ? live.metadata.resourceVersion !== obj.metadata.resourceVersion : JSON.stringify(live.metadata.finalizers) !== JSON.stringify(current)) throw this.refuse();
     if (live.metadata.deletionTimestamp !== undefined) throw forbiddenFinalizer();
-    return this.store(live, (o) => { o.metadata.finalizers = [...(o.metadata.finalizers ?? []), FINALIZER]; });
+    if (createIntent !== undefined) this.intentsRecorded++;
+    return this.store(live, (o) => {
+      o.metadata.finalizers = [...(o.metadata.finalizers ?? []), FINALIZER];
+      if (createIntent !== undefined) o.metadata.annotations = { ...o.metadata.annotations, [ANNOTATION_CREATE_INTENT]: createIntent };
+    });
   }
 
   async removeFinalizer(obj: MilvusIndex): Promise<void> {

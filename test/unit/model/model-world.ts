@@ -7,6 +7,7 @@ import type { ObjectStore, RequeueDecision } from '../../../src/controller/types
 import type { LoadState } from '../../../src/milvus/types.js';
 import { ClaimIndex } from '../../../src/reconcile/claims.js';
 import { afterOurCreate } from '../../../src/reconcile/decide/context.js';
+import { createIntentOf } from '../../../src/reconcile/decide/create-intent.js';
 import type { ConnectionResolution } from '../../../src/reconcile/connection/resolution.js';
 import { CollectionReadCache } from '../../../src/reconcile/collection-reads.js';
 import { MAX_STEPS, MilvusIndexReconciler } from '../../../src/reconcile/reconciler.js';
@@ -100,6 +101,7 @@ export class ModelWorld {
 
   /** A new process: fresh claims, locks and resolver; the API server and Milvus stay. */
   restart(): void {
+    this.restartsWithIntentOnlyAnnotated += this.server.list().filter((r) => createIntentOf(r) !== undefined).length;
     // A new process lists everything afresh.
     this.cache.catchUp();
     const resolver = new FakeResolver();
@@ -125,6 +127,9 @@ export class ModelWorld {
       metrics: new FakeMetrics(),
     });
   }
+
+  /** Restarts that found a resource whose create intent was recorded only with its finalizer (no status yet). */
+  restartsWithIntentOnlyAnnotated = 0;
 
   tick(): void { this.clock += 1000; }
 
@@ -184,12 +189,13 @@ export class ModelWorld {
   /**
    * Checks as the write returns, against the cache (what the pass saw: user edits never happen
    * during a reconcile): (d) the pause the operator could know of; (a) a drop is made for a
-   * resource whose status says it created (ownership, or a pending Create of its own) or adopted the index.
+   * resource whose status says it created (ownership, or a pending Create of its own, or the create intent its
+   * finalizer write recorded before any status) or adopted the index.
    */
   private recordWrite(w: MilvusWrite): void {
     this.milvusWrites.push(w);
     const r = this.cache.get(`${w.namespace}/${w.name}`);
-    if (w.action === 'DropIndex' && r?.status?.ownership === undefined && !afterOurCreate(r?.status?.pendingOperation)) {
+    if (w.action === 'DropIndex' && r?.status?.ownership === undefined && !afterOurCreate(r?.status?.pendingOperation ?? (r && createIntentOf(r)))) {
       this.writeViolations.push(`(a) DropIndex on ${w.database}/${w.collection} for ${w.namespace}/${w.name}, which neither created nor adopted it`);
     }
     if (r && r.metadata.annotations?.[ANNOTATION_PAUSED] === 'true' && r.metadata.deletionTimestamp === undefined) {

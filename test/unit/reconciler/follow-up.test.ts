@@ -24,11 +24,15 @@ describe('follow-up steps in one pass', () => {
     expect(ready(last?.status)).toMatchObject({ status: 'True', reason: 'IndexBuilt' });
   });
 
-  it('a new resource: finalizer → create → observe → Ready in one pass, on the objects its own writes returned', async () => {
+  it('a new resource: finalizer with the create intent → create → observe → Ready in one pass, on the objects its own writes returned: one status write', async () => {
     const w = new World(fresh().withoutFinalizer());
     for (const r of w.store.list()) w.claims.upsert(r);
     const requeue = await reconcilerOf(w, MAX_STEPS).reconcile(SUBJECT);
-    expect(w.journal).toEqual(['kube.addFinalizer', ...READS, 'kube.writeStatus', 'milvus.createIndex', ...READS, 'kube.writeStatus']);
+    // Without a read cache every step reads for itself.
+    expect(w.journal).toEqual([...READS, 'kube.addFinalizer', ...READS, 'milvus.createIndex', ...READS, 'kube.writeStatus']);
+    expect(w.writer.calls[0]).toMatchObject({ op: 'addFinalizer', createIntent: expect.any(String) });
+    // Created and built in one pass: one Event says both (pass-events.ts).
+    expect(w.events.emitted.map((e) => [e.reason, e.message])).toEqual([['IndexCreated', expect.stringMatching(/^Created index "embedding" .* Index "embedding" is built/)]]);
     expect(requeue).toEqual({ kind: 'None' });
     expect(ready(w.writer.calls.filter((c) => c.op === 'writeStatus').at(-1)?.status)).toMatchObject({ status: 'True', reason: 'IndexBuilt' });
   });

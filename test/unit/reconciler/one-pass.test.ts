@@ -147,19 +147,19 @@ const rows: Row[] = [
   // ---- finalizer
   {
     name: 'no finalizer yet',
-    reason: 'the finalizer is stored before anything is created, and the patched object is observed at once (one step allowed here: a requeue now; the operator goes on in the same pass)',
+    reason: 'the finalizer (with the create intent, after reading Milvus) is stored before anything is created, and the patched object is observed at once (one step allowed here: a requeue now; the operator goes on in the same pass)',
     given: { resources: [fresh().withoutFinalizer()] },
     want: {
       requeue: { kind: 'After', ms: 0 },
-      journal: ['kube.addFinalizer'],
+      journal: [...READS, 'kube.addFinalizer'],
       ready: null, events: [],
     },
   },
   {
     name: 'no finalizer yet, the patch conflicts',
-    reason: 'a 409 on the finalizer retries through the rate limiter: no Milvus read or write, no status write',
+    reason: 'a 409 on the finalizer retries through the rate limiter: no Milvus write, no status write',
     given: { resources: [fresh().withoutFinalizer()], setup: (w) => { w.writer.failures.addFinalizer = () => conflict(); } },
-    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: ['kube.addFinalizer'], ready: null, events: [] },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'kube.addFinalizer'], ready: null, events: [] },
   },
   {
     name: 'no finalizer yet, connection not ready',
