@@ -191,10 +191,20 @@ describe(`leader election ${SERVERS}`, () => {
   });
 
   it(`a leader that finds its Lease taken stops at once and exits non-zero (the Pod restarts) ${SERVERS}`, async () => {
-    const lease = await readLease();
-    expect(lease.spec?.holderIdentity).toBe(identities.get(leader));
+    expect((await readLease()).spec?.holderIdentity).toBe(identities.get(leader));
     // Another holder appears (as after a partition healed): the leader must stop reconciling.
-    await leases.replaceNamespacedLease({ name: LEASE, namespace: ns, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder' } } });
+    // The leader keeps renewing meanwhile, so a replace can lose the optimistic-concurrency race
+    // (409); it is retried on a fresh read, as any other writer of the Lease would.
+    await waitFor('the intruder took the Lease', async () => {
+      const lease = await readLease();
+      try {
+        await leases.replaceNamespacedLease({ name: LEASE, namespace: ns, body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder' } } });
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 409) return false;
+        throw err;
+      }
+    }, { timeoutMs: 10_000 });
     const code = await Promise.race([leader.managed.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 10_000))]);
     expect(code).toBe(1);
     const lost = leader.logs().find((l) => l.msg === 'leader election lost');
