@@ -18,6 +18,8 @@ export interface RunResult {
   kubeWritesPerRes?: Record<string, number>; milvusCallsPerRes?: Record<string, number>;
   idle?: { seconds: number; resync: string; cpuPct: number; rssMiB: number; kubeWrites: number; reconciles: number; milvusCallsPerCollectionPerResync: Record<string, number>; heapMiB?: Record<string, number> };
   restartS?: number; restartWrites?: number; restartRssMiB?: number;
+  /** Long builds (systems.ts `watchBuilds`): apply → all built as the bench's own poll saw it, and Ready − built p50/p95/max (ms). */
+  operatorBuiltS?: number; readyAfterBuiltP?: number[]; peerBuiltS?: number; peerReadyAfterBuiltP?: number[];
 }
 
 export function record(runs: readonly RunResult[]): void {
@@ -53,8 +55,21 @@ function markdown(rs: readonly RunResult[]): string {
     const i = r.idle;
     lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z | ${r.n} | ${kv(r.kubeWritesPerRes)} | ${kv(r.milvusCallsPerRes)} | ${kv(r.peerWritesPerRes)} | ${i ? `${i.seconds} s at resync ${i.resync}: ${f(i.cpuPct)} %, ${f(i.rssMiB, 0)}${i.heapMiB ? ` (V8 ${kv(i.heapMiB, 0)})` : ''}, ${i.kubeWrites}, ${kv(i.milvusCallsPerCollectionPerResync)}` : 'not run'} | ${r.restartS !== undefined ? `${f(r.restartS)}, ${r.restartWrites}, ${f(r.restartRssMiB, 0)}` : 'not run'} |`);
   }
-  const m = sorted.at(-1);
-  if (m) lines.push('', `Machine: ${m.machine}. Peer: ${sorted.find((r) => r.peerVersions)?.peerVersions ?? '—'}.`);
+  const watched = sorted.filter((r) => r.readyAfterBuiltP);
+  if (watched.length > 0) {
+    lines.push('', '| run (long builds) | N | apply → all built, all Ready: operator (s) | operator Ready − built p50 / p95 / max (ms) | apply → all built, all Ready: peer (s) | peer Ready − built p50 / p95 / max (ms) |', '|---|---|---|---|---|---|');
+    for (const r of watched) {
+      const p = (x: number[] | undefined): string => (x ?? []).map((v) => f(v, 0)).join(' / ') || '—';
+      lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z | ${r.n} | ${f(r.operatorBuiltS)}, ${f(r.operatorS)} | ${p(r.readyAfterBuiltP)} | ${f(r.peerBuiltS)}, ${f(r.peerS)} | ${p(r.peerReadyAfterBuiltP)} |`);
+    }
+  }
+  // Free memory differs run to run; the machine is its CPUs and total memory.
+  const machineOf = (r: RunResult): string => r.machine.replace(/ \(\d+ free\)/, '');
+  const machines = [...new Set(sorted.map(machineOf))];
+  if (machines.length > 0) {
+    const where = machines.length === 1 ? machines[0] : machines.map((m) => `${m} (rows from ${sorted.find((r) => machineOf(r) === m)!.date.slice(0, 10)} on)`).join('; ');
+    lines.push('', `Machine${machines.length === 1 ? '' : 's'}: ${where}. Peer: ${sorted.find((r) => r.peerVersions)?.peerVersions ?? '—'}.`);
+  }
   return lines.join('\n');
 }
 

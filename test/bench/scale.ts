@@ -13,8 +13,10 @@
 // BENCH_CPU_PROF=dir (--cpu-prof of the operator during apply), BENCH_RECORD=0 (print only), BENCH_OPERATOR_DIST (another
 // build's dist/, e.g. of the commit before a change), BENCH_OPERATOR_NODE_ARGS / BENCH_OPERATOR_NODE_OPTIONS (Node's
 // flags / NODE_OPTIONS; default: the image's, read from the Dockerfile), BENCH_READY_TIMEOUT (30m),
-// BENCH_RENDER_ONLY=1 (re-render the doc and plot from docs/benchmarks/results.json).
-import { mkdirSync } from 'node:fs';
+// BENCH_RENDER_ONLY=1 (re-render the doc and plot from docs/benchmarks/results.json), BENCH_OPERATOR_LOG=file (the
+// operator's log lines), BENCH_BUILD_WATCH=1 (the bench's own poll of each build; default on with the standalone),
+// BENCH_OPERATOR_ENV="K=V …" (environment of the operator process only).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 import { freemem, totalmem, cpus } from 'node:os';
@@ -30,7 +32,7 @@ import { parseDuration } from '../../src/config.js';
 import { cpuSeconds, cpuSecondsOf, diff, loadavg, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
 import { ensurePeerVenv } from './peer/venv.js';
 import { record, type RunResult } from './report.js';
-import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, operatorNodeArgs, operatorNodeOptions, runFloor, startOperator, startPeer } from './systems.js';
+import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, operatorNodeArgs, operatorNodeOptions, overBuild, runFloor, startOperator, startPeer, watchBuilds } from './systems.js';
 import { applyAll, body, createCollections, crdServed, deleteAll, GVR, until, watchReadiness, workload, type Workload } from './workload.js';
 
 const env = process.env;
@@ -40,6 +42,9 @@ const RESYNC = env.BENCH_RESYNC ?? '5m';
 const IDLE_MS = env.BENCH_IDLE ? parseDuration(env.BENCH_IDLE) : Math.round(1.1 * parseDuration(RESYNC));
 const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'apply,floor,peer,operator,idle,restart').split(','));
 const STANDALONE = env.BENCH_MILVUS === 'standalone';
+/** The independent build watch (systems.ts `watchBuilds`): on by default where builds take seconds. */
+const BUILD_WATCH = (env.BENCH_BUILD_WATCH ?? (STANDALONE ? '1' : '0')) === '1';
+const BUILD_WATCH_MS = 250;
 const ROWS = Number(env.BENCH_ROWS ?? (STANDALONE ? 20_000 : 20));
 const EXTRA = (env.BENCH_OPERATOR_ARGS ?? '').split(' ').filter(Boolean);
 const LABEL = env.BENCH_LABEL ?? 'current';
@@ -85,7 +90,7 @@ async function benchOne(n: number): Promise<RunResult> {
       r.load.push(loadavg());
     }
     if (SCENARIOS.has('peer')) { Object.assign(r, await benchPeer(cp, milvus.uri, w, client)); r.load.push(loadavg()); }
-    if (SCENARIOS.has('operator')) await benchOperator(cp, milvus.uri, w, r);
+    if (SCENARIOS.has('operator')) await benchOperator(cp, milvus.uri, w, r, client);
     report(r);
     return r;
   } finally {
@@ -141,30 +146,34 @@ async function benchPeer(cp: ControlPlane, uri: string, w: Workload, client: Mil
   const ns = await namespace(cp, 'peer');
   const peer = await startPeer(venv.kopf, { kubeconfigPath: cp.kubeconfigPath, milvusUri: uri, namespace: ns, concurrency: CONCURRENCY });
   const watch = await watchReadiness(kc, ns);
+  let builds: ReturnType<typeof watchBuilds> | undefined;
   try {
     await canary(kc, ns, client, watch, () => peer.lines.slice(-20).join('\n'));
     const w0 = await apiserverWrites(cp);
     const peak = rssPeak(peer.pid);
     const c0 = cpuSeconds(peer.pid);
     const s0 = serversCpu(cp);
+    builds = BUILD_WATCH ? watchBuilds(client, w, BUILD_WATCH_MS) : undefined;
     const applied = await applyAll(kc, ns, w);
     await until('the peer: every resource Ready', () => watch.readyAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.readyAt.size}/${w.n} Ready`, () => peer.lines.slice(-20).join('\n'));
     const t1 = Math.min(...applied.values());
+    const peerBuilds = builds ? await buildsOf(builds, applied, watch.readyAt, w) : undefined;
     const cpu = { peer: cpuSeconds(peer.pid) - c0, ...cpuSince(cp, s0) };
     const writes = diff(await apiserverWrites(cp), w0);
     writes.set('POST milvusindexes', (writes.get('POST milvusindexes') ?? 0) - w.n);
     const lat = [...watch.readyAt].map(([k, v]) => v - applied.get(k)!);
-    const out = { peerVersions: venv.versions, peerS: (Math.max(...watch.readyAt.values()) - t1) / 1000, peerRssMiB: peak.stop(), peerReadyP50: pct(lat, 50) / 1000, peerWritesPerRes: Object.fromEntries([...writes].filter(([, v]) => v).map(([k, v]) => [k, v / w.n])), peerCpuS: cpu };
+    const out = { peerVersions: venv.versions, peerS: (Math.max(...watch.readyAt.values()) - t1) / 1000, peerRssMiB: peak.stop(), peerReadyP50: pct(lat, 50) / 1000, peerWritesPerRes: Object.fromEntries([...writes].filter(([, v]) => v).map(([k, v]) => [k, v / w.n])), peerCpuS: cpu, ...(peerBuilds ? { peerBuiltS: peerBuilds.builtS, peerReadyAfterBuiltP: peerBuilds.p } : {}) };
     await deleteAll(kc, ns, w);
     await until('the peer: every resource deleted', () => watch.goneAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.goneAt.size}/${w.n} gone`, () => peer.lines.slice(-20).join('\n'));
     return out;
   } finally {
     watch.stop();
+    await builds?.stop();
     await peer.stop();
   }
 }
 
-async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunResult): Promise<void> {
+async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunResult, milvusClient: MilvusClient): Promise<void> {
   const kc = benchKubeConfig(cp);
   const ns = await namespace(cp, 'operator');
   const opts = { kubeconfigPath: cp.kubeconfigPath, milvusUri: uri, namespace: ns, concurrency: CONCURRENCY, resync: RESYNC, extraArgs: EXTRA, ...(env.BENCH_CPU_PROF ? { cpuProfDir: env.BENCH_CPU_PROF } : {}) };
@@ -174,13 +183,20 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
   r.operatorStartRssMiB = rssMiB(op.pid);
   console.log(`  ... the operator started (controllers running): RSS ${r.operatorStartRssMiB} MiB`);
   const watch = await watchReadiness(kc, ns);
+  let builds: ReturnType<typeof watchBuilds> | undefined;
   try {
     const peak = rssPeak(op.pid);
     const c0 = cpuSeconds(op.pid);
     const s0 = serversCpu(cp);
+    builds = BUILD_WATCH ? watchBuilds(milvusClient, w, BUILD_WATCH_MS) : undefined;
     const applied = await applyAll(kc, ns, w);
     await until('the operator: every resource Ready', () => watch.readyAt.size >= w.n, READY_TIMEOUT_MS, () => `${watch.readyAt.size}/${w.n} Ready`, () => op.lines.slice(-20).join('\n'));
     const t1 = Math.min(...applied.values());
+    if (builds) {
+      const b = await buildsOf(builds, applied, watch.readyAt, w);
+      r.operatorBuiltS = b.builtS;
+      r.readyAfterBuiltP = b.p;
+    }
     r.operatorS = (Math.max(...watch.readyAt.values()) - t1) / 1000;
     r.operatorCpuS = cpuSeconds(op.pid) - c0;
     r.operatorCpuSplitS = { operator: r.operatorCpuS, ...cpuSince(cp, s0) };
@@ -204,8 +220,17 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
     if (SCENARIOS.has('restart')) op = await restart(op, opts, w, r);
   } finally {
     watch.stop();
+    await builds?.stop();
     await op.stop();
+    if (env.BENCH_OPERATOR_LOG) writeFileSync(env.BENCH_OPERATOR_LOG, op.lines.join('\n') + '\n');
   }
+}
+
+/** Waits (≤ 60 s) until the build watch saw every index built, stops it: apply → all built, Ready − built p50/p95/max. */
+async function buildsOf(builds: ReturnType<typeof watchBuilds>, applied: Map<string, number>, readyAt: Map<string, number>, w: Workload): Promise<{ builtS: number; p: number[] }> {
+  await until('the build watch: every index built', () => builds.builtAt.size >= w.n, 60_000, () => `${builds.builtAt.size}/${w.n} built`).finally(() => builds.stop());
+  const { builtS, readyAfterBuiltMs } = overBuild(applied, readyAt, builds.builtAt);
+  return { builtS, p: [pct(readyAfterBuiltMs, 50), pct(readyAfterBuiltMs, 95), Math.max(...readyAfterBuiltMs)] };
 }
 
 /** Stops the operator and starts a new one over everything Ready: time until all are re-verified, writes. */
@@ -263,6 +288,12 @@ function report(r: RunResult): void {
       ['apply → createIndex returned (ms)', ...(r.createP ?? []).map((x) => f(x, 0))],
       ['apply → Ready (ms)', ...(r.readyP ?? []).map((x) => f(x, 0))],
     ]);
+    if (r.readyAfterBuiltP) {
+      table(`long builds: each index's build end as the bench's own ${BUILD_WATCH_MS} ms poll saw it, in the same run`, ['', 'apply → all built (s)', 'apply → all Ready (s)', 'Ready − built p50 / p95 / max (ms)'], [
+        ['peer: kopf + pymilvus', f(r.peerBuiltS), f(r.peerS), (r.peerReadyAfterBuiltP ?? []).map((x) => f(x, 0)).join(' / ') || '—'],
+        ['milvus-index-operator', f(r.operatorBuiltS), f(r.operatorS), r.readyAfterBuiltP.map((x) => f(x, 0)).join(' / ')],
+      ]);
+    }
     table('per resource to Ready', ['', 'by kind / method'], [
       ['operator Kubernetes writes', perRes(new Map(Object.entries(r.kubeWritesPerRes ?? {})), 1)],
       ['operator Milvus calls', perRes(new Map(Object.entries(r.milvusCallsPerRes ?? {})), 1)],
