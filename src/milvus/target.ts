@@ -61,6 +61,12 @@ export function buildClientConfig(target: ConnectionTarget, sdkLogLevel = 'warn'
     // A Zilliz global-cluster endpoint needs the skipped Connect; the operator does not support it.
     isGlobal: false,
     logLevel: sdkLogLevel,
+    // The SDK pings every channel every 10 s even with no call in flight. A controller's connection is idle
+    // between resyncs (minutes), and servers on gRPC's default enforcement (Milvus Lite, gRPC proxies) answer
+    // such pings with GOAWAY "too_many_pings": the connection is torn down and grpc-js writes a plain-text line
+    // to stderr, outside the JSON log. Pings only while calls are in flight; a dead idle connection is found by
+    // the next call's deadline instead.
+    channelOptions: { 'grpc.keepalive_permit_without_calls': 0 },
   };
   if (nonEmpty(target.token)) config.token = target.token;
   else if (nonEmpty(target.username) && nonEmpty(target.password)) {
