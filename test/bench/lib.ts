@@ -25,6 +25,17 @@ export function rssMiB(pid: number): number {
   }
 }
 
+/** RSS split from /proc/<pid>/smaps_rollup (MiB): anonymous memory (heaps, malloc, buffers) vs file-backed (code, mapped files). */
+export function memorySplit(pid: number): { anon: number; file: number } {
+  try {
+    const t = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? NaN);
+    return { anon: kb('Anonymous') / 1024, file: (kb('Rss') - kb('Anonymous')) / 1024 };
+  } catch {
+    return { anon: NaN, file: NaN };
+  }
+}
+
 /** user + system CPU seconds of one process. */
 export function cpuSeconds(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -20,6 +20,8 @@ export interface RunResult {
   restartS?: number; restartWrites?: number; restartRssMiB?: number;
   /** Long builds (systems.ts `watchBuilds`): apply → all built as the bench's own poll saw it, and Ready − built p50/p95/max (ms). */
   operatorBuiltS?: number; readyAfterBuiltP?: number[]; peerBuiltS?: number; peerReadyAfterBuiltP?: number[];
+  /** The operator's RSS split (MiB, lib.ts `memorySplit`) when started, right after all Ready, at the end of idle. */
+  operatorMemory?: Record<'started' | 'allReady' | 'idle', { anon: number; file: number }>;
 }
 
 export function record(runs: readonly RunResult[]): void {

@@ -29,7 +29,7 @@ import { startMilvusLite } from '../support/milvus-lite.js';
 import { startMilvusStandalone } from '../support/milvus-standalone.js';
 import { sdkClient } from '../support/milvus.js';
 import { parseDuration } from '../../src/config.js';
-import { cpuSeconds, cpuSecondsOf, diff, loadavg, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
+import { cpuSeconds, cpuSecondsOf, diff, loadavg, memorySplit, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
 import { ensurePeerVenv } from './peer/venv.js';
 import { record, type RunResult } from './report.js';
 import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, operatorNodeArgs, operatorNodeOptions, overBuild, runFloor, startOperator, startPeer, watchBuilds } from './systems.js';
@@ -181,6 +181,7 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
   console.log(`operator: ${EXTRA.join(' ') || 'default flags'}; node ${operatorNodeArgs().join(' ')}, NODE_OPTIONS=${JSON.stringify(operatorNodeOptions())} ...`);
   let op = await startOperator(opts);
   r.operatorStartRssMiB = rssMiB(op.pid);
+  const started = memorySplit(op.pid);
   console.log(`  ... the operator started (controllers running): RSS ${r.operatorStartRssMiB} MiB`);
   const watch = await watchReadiness(kc, ns);
   let builds: ReturnType<typeof watchBuilds> | undefined;
@@ -201,6 +202,7 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
     r.operatorCpuS = cpuSeconds(op.pid) - c0;
     r.operatorCpuSplitS = { operator: r.operatorCpuS, ...cpuSince(cp, s0) };
     r.operatorRssMiB = peak.stop();
+    r.operatorMemory = { started, allReady: memorySplit(op.pid), idle: { anon: NaN, file: NaN } };
     const created = createIndexTimes(op);
     const toCreate = [...created].map(([k, v]) => v - applied.get(k)!);
     const toReady = [...watch.readyAt].map(([k, v]) => v - applied.get(k)!);
@@ -259,6 +261,7 @@ async function idle(op: Awaited<ReturnType<typeof startOperator>>, w: Workload, 
   await sleep(IDLE_MS);
   const m1 = await operatorMetrics(op.port);
   const cpu = cpuSeconds(op.pid) - c0;
+  if (r.operatorMemory) r.operatorMemory.idle = memorySplit(op.pid);
   const calls = diff(sumBy(m1, 'milvus_request_duration_seconds_count', 'method'), sumBy(m0, 'milvus_request_duration_seconds_count', 'method'));
   const resyncs = (IDLE_MS / parseDuration(RESYNC));
   r.idle = {
@@ -314,6 +317,10 @@ function report(r: RunResult): void {
     ['Milvus calls per collection per resync', perRes(new Map(Object.entries(r.idle.milvusCallsPerCollectionPerResync)), 1)],
     ['V8 heap / external (MiB)', perRes(new Map(Object.entries(r.idle.heapMiB ?? {})), 1)],
   ]);
+  if (r.operatorMemory) {
+    const m = r.operatorMemory;
+    table('operator RSS split (MiB, /proc/<pid>/smaps_rollup)', ['', 'anonymous', 'file-backed'], (['started', 'allReady', 'idle'] as const).map((k) => [k, f(m[k].anon, 1), f(m[k].file, 1)]));
+  }
   if (r.restartS !== undefined) table('restart with everything Ready', ['', ''], [['time until all re-verified (s)', f(r.restartS)], ['Kubernetes writes', r.restartWrites ?? '—'], ['RSS (MiB)', f(r.restartRssMiB, 0)]]);
 }
 
