@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, parseConfig, redactedConfig, type OperatorConfig } from './config.js';
 import { describeKubeError } from './kube/errors.js';
 import { KubeJsonRequests } from './kube/json-requests.js';
+import { routeGrpcLogs } from './milvus/grpc-log.js';
 import { createLogger, type ProcessLogger as Logger } from './observability/logger.js';
 import { OperatorMetrics } from './observability/metrics.js';
 import { Operator } from './operator.js';
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
   const config = parsed.config;
   if (config.kubeconfig) process.env.KUBECONFIG = config.kubeconfig;
   const log = createLogger(config.logLevel);
+  routeGrpcLogs(log);
   let kc: KubeConfig;
   try {
     kc = loadKubeConfig(config);
