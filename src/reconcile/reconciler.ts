@@ -122,7 +122,17 @@ export class MilvusIndexReconciler {
       case 'Done': {
         const { requeue, current } = await this.finish(key, done.current, plan, observation, announced);
         this.noteOwnWrites(key, current, resource, done.current);
-        if (removesFinalizer) return { requeue: await this.removeFinalizer(key, current, requeue) };
+        if (removesFinalizer) {
+          const removed = await this.removeFinalizer(key, current, requeue);
+          if (removed.done) {
+            // Until the watch shows the removal (or the object gone), the cached version still carries our finalizer:
+            // a pass on it would decide the release again (a second Orphaned counted and announced).
+            this.noteSuperseded(key, current);
+            // Counted once the finalizer is gone: a removal that fails is retried, and its pass decides again.
+            for (const m of plan.metrics) this.deps.metrics.mark(m, current);
+          }
+          return { requeue: removed.requeue };
+        }
         const observeNow = requeue.kind === 'After' && requeue.ms === 0 && plan.actions.length > 0;
         return observeNow ? { requeue, next: current } : { requeue };
       }
@@ -150,10 +160,14 @@ export class MilvusIndexReconciler {
 
   /** Remembers the versions this step's writes replaced (`earlier`), unless nothing was written. */
   private noteOwnWrites(key: string, written: MilvusIndex, ...earlier: MilvusIndex[]): void {
-    const replaced = earlier.map((o) => o.metadata.resourceVersion).filter((rv): rv is string => rv !== undefined && rv !== written.metadata.resourceVersion);
-    if (replaced.length === 0) return;
+    this.noteSuperseded(key, ...earlier.filter((o) => o.metadata.resourceVersion !== written.metadata.resourceVersion));
+  }
+
+  private noteSuperseded(key: string, ...replaced: MilvusIndex[]): void {
+    const versions = replaced.map((o) => o.metadata.resourceVersion).filter((rv): rv is string => rv !== undefined);
+    if (versions.length === 0) return;
     const stale = this.superseded.get(key) ?? new Set<string>();
-    for (const rv of replaced) stale.add(rv);
+    for (const rv of versions) stale.add(rv);
     this.superseded.set(key, stale);
   }
 
@@ -169,17 +183,17 @@ export class MilvusIndexReconciler {
     for (const spec of plan.events) announced.push({ target: current, spec });
     // Before the finalizer goes the pass's Events are sent and awaited: the object's story is recorded first.
     if (removing) await this.send(announced.splice(0));
-    for (const m of plan.metrics) this.deps.metrics.mark(m, current);
+    if (!removing) for (const m of plan.metrics) this.deps.metrics.mark(m, current);
     const idx = plan.status?.index;
     this.deps.metrics.buildProgress(current, removing ? undefined : idx?.totalRows ? (idx.indexedRows ?? 0) / idx.totalRows : idx?.state === 'Finished' ? 1 : undefined);
     return { requeue: withError(plan.requeue, failed ?? (observation.milvus.kind === 'Unavailable' ? observation.milvus.message : undefined)), current };
   }
 
-  private async removeFinalizer(key: string, current: MilvusIndex, requeue: RequeueDecision): Promise<RequeueDecision> {
+  private async removeFinalizer(key: string, current: MilvusIndex, requeue: RequeueDecision): Promise<{ done: boolean; requeue: RequeueDecision }> {
     const done = await execute({ actions: [{ type: 'RemoveFinalizer' }], intent: undefined, status: undefined, events: [], metrics: [], requeue }, current, { api: undefined, database: '' }, this.deps.execute);
-    if (done.kind === 'KubeFailed') return this.kubeFailure(key, done.conflict, done.error);
-    if (done.kind === 'NotLeader') return { kind: 'Backoff', error: done.step };
-    return requeue;
+    if (done.kind === 'KubeFailed') return { done: false, requeue: this.kubeFailure(key, done.conflict, done.error) };
+    if (done.kind === 'NotLeader') return { done: false, requeue: { kind: 'Backoff', error: done.step } };
+    return { done: true, requeue };
   }
 
   /** Every Kubernetes write failure backs off through the key's rate limiter, conflicts included. */

@@ -219,6 +219,12 @@ const rows: Row[] = [
     want: { requeue: { kind: 'None' }, journal: [...READS, 'kube.removeFinalizer'], ready: null, events: ['docs-embedding Warning Orphaned'], marks: ['Orphaned'], never: ['dropIndex'] },
   },
   {
+    name: 'deleting with skip-drop, removeFinalizer conflicts',
+    reason: 'the orphan is counted once the finalizer is gone: a 409 retries the pass, which decides (and counts) again',
+    given: { resources: [created().skipDrop().deleting()], setup: (w) => { w.withIndex(); w.writer.failures.removeFinalizer = () => conflict(); } },
+    want: { requeue: { kind: 'Backoff', error: expect.any(String) }, journal: [...READS, 'kube.removeFinalizer'], ready: null, marks: [], never: ['dropIndex'] },
+  },
+  {
     name: 'deleting, dropIndex fails Transient',
     reason: 'the finalizer stays; MilvusUnavailable, backoff',
     given: { resources: [created().deleting()], setup: (w) => { w.withIndex(); w.milvus.failures.dropIndex = milvusError('Transient', 'dropIndex', 'cannot drop index: 14 UNAVAILABLE'); } },

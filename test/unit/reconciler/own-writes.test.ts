@@ -28,6 +28,22 @@ describe('a reconcile never acts on a cached version its own write replaced', ()
     expect(w.milvus.calls.filter((c) => c.method === 'alterIndexProperties'), 'nor once the cache shows the refusal').toEqual([]);
   });
 
+  it('a skip-drop release is decided once: a pass on the cached version that still shows our finalizer waits for the watch', async () => {
+    const w = new World(created().skipDrop().deleting());
+    w.withIndex(anIndex());
+
+    await w.reconcile();
+    expect(w.writer.calls.filter((c) => c.op === 'removeFinalizer'), 'the finalizer removed').toHaveLength(1);
+    expect(w.metrics.marks.map((m) => m.mark), 'one orphan counted').toEqual(['Orphaned']);
+    expect(w.events.summary).toEqual(['docs-embedding Warning Orphaned']);
+
+    // The watch has not delivered the removal (or the deletion) yet: the store still holds the version with our finalizer.
+    const again = await w.reconcile();
+    expect(again, 'waits for the watch instead of deciding again').toEqual({ kind: 'After', ms: expect.any(Number) });
+    expect(w.writer.calls.filter((c) => c.op === 'removeFinalizer'), 'not removed twice').toHaveLength(1);
+    expect(w.metrics.marks.map((m) => m.mark), 'the orphan is not counted twice').toEqual(['Orphaned']);
+  });
+
   it('a version written by someone else is acted on at once', async () => {
     const w = new World(created().spec({ properties: PROPS }).ready());
     w.withIndex(anIndex());
