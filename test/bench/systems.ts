@@ -12,11 +12,16 @@ import type { IndexDef, Workload } from './workload.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
+type IndexDescriptions = Awaited<ReturnType<MilvusClient['describeIndex']>>['index_descriptions'];
+
 /** Built as the operator's Ready means it: state Finished with every row indexed (Milvus 2.3 reports Finished while rows of a compacted segment still wait for their index). */
-async function isBuilt(client: MilvusClient, d: IndexDef): Promise<boolean> {
-  const res = await client.describeIndex({ collection_name: d.collection, index_name: d.field });
-  const index = res.index_descriptions?.find((x) => x.index_name === d.field);
+function builtIn(descriptions: IndexDescriptions | undefined, d: IndexDef): boolean {
+  const index = descriptions?.find((x) => x.index_name === d.field);
   return index?.state === 'Finished' && Number(index.pending_index_rows ?? 0) === 0;
+}
+
+async function isBuilt(client: MilvusClient, d: IndexDef): Promise<boolean> {
+  return builtIn((await client.describeIndex({ collection_name: d.collection, index_name: d.field })).index_descriptions, d);
 }
 
 /**
@@ -27,29 +32,21 @@ async function isBuilt(client: MilvusClient, d: IndexDef): Promise<boolean> {
  */
 export function watchBuilds(client: MilvusClient, w: Workload, intervalMs: number): { builtAt: Map<string, number>; stop(): Promise<void> } {
   const builtAt = new Map<string, number>();
+  const defsOf = new Map(w.collections.map((c) => [c, w.defs.filter((d) => d.collection === c)]));
   let stopped = false;
   const loop = (async () => {
     while (!stopped && builtAt.size < w.defs.length) {
       await pool(w.collections, 4, async (c) => {
-        const defs = w.defs.filter((d) => d.collection === c && !builtAt.has(d.name));
-        if (defs.length === 0) return;
-        const res = await client.describeIndex({ collection_name: c }).catch(() => undefined);
+        const waiting = defsOf.get(c)!.filter((d) => !builtAt.has(d.name));
+        if (waiting.length === 0) return;
+        const descriptions = (await client.describeIndex({ collection_name: c }).catch(() => undefined))?.index_descriptions;
         const now = Date.now();
-        for (const d of defs) {
-          const index = res?.index_descriptions?.find((x) => x.index_name === d.field);
-          if (index?.state === 'Finished' && Number(index.pending_index_rows ?? 0) === 0) builtAt.set(d.name, now);
-        }
+        for (const d of waiting) if (builtIn(descriptions, d)) builtAt.set(d.name, now);
       });
       await sleep(intervalMs);
     }
   })();
   return { builtAt, stop: async () => { stopped = true; await loop; } };
-}
-
-/** Per resource: Ready minus built (ms), and apply → all built (s), from one run's maps. */
-export function overBuild(applied: Map<string, number>, readyAt: Map<string, number>, builtAt: Map<string, number>): { builtS: number; readyAfterBuiltMs: number[] } {
-  const lag = [...readyAt].filter(([k]) => builtAt.has(k)).map(([k, v]) => v - builtAt.get(k)!);
-  return { builtS: (Math.max(...builtAt.values()) - Math.min(...applied.values())) / 1000, readyAfterBuiltMs: lag };
 }
 
 /** The floor: the same createIndex calls straight through the SDK, `concurrency` at a time, each polled until built. */
