@@ -131,4 +131,38 @@ spec: { uri: "${inject('milvusUri')}" }
     child = undefined;
     expect(output).toContain('"msg":"stopped"');
   });
+
+  it(`grpc-js' own messages (here its subchannel trace) come out as JSON log lines of the operator, nothing on stderr ${SERVERS}`, async () => {
+    const collection = uniqueCollection('cligrpc');
+    await createCollection(client, collection);
+    let stdout = '';
+    let stderr = '';
+    child = spawn(process.execPath, [CLI, '--namespace', ns, '--log-level', 'debug', '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0'], {
+      env: { ...process.env, KUBECONFIG: inject('kubeconfigPath'), MILVUS_URI: inject('milvusUri'), GRPC_VERBOSITY: 'DEBUG', GRPC_TRACE: 'subchannel' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const applied = await kubectl(['apply', '-f', '-'], `apiVersion: index.milvus.io/v1alpha1
+kind: MilvusIndex
+metadata: { name: traced, namespace: ${ns} }
+spec: { collectionName: ${collection}, fieldName: vec, indexType: FLAT, metricType: L2, allowCollectionRelease: true }
+`);
+    expect(applied.code, applied.stderr).toBe(0);
+    const waited = await kubectl(['wait', '-n', ns, '--for=condition=Ready', 'mvi/traced', '--timeout=60s']);
+    expect(waited.code, `${waited.stderr}\noperator output:\n${stdout}${stderr}`).toBe(0);
+    const deleted = await kubectl(['delete', '-n', ns, 'mvi/traced', '--timeout=60s']);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+
+    const lines = stdout.split('\n').filter(Boolean).map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return l; } });
+    expect(lines.filter((l) => typeof l === 'string'), 'every stdout line is JSON').toEqual([]);
+    const grpc = (lines as Array<Record<string, unknown>>).filter((l) => l.source === 'grpc-js');
+    expect(grpc.length, 'grpc-js trace lines routed into the log').toBeGreaterThan(0);
+    expect(grpc.every((l) => l.level === 'debug' && l.msg === 'grpc transport event' && typeof l.detail === 'string')).toBe(true);
+    expect(stderr, 'nothing written around the JSON log').toBe('');
+  });
 });
