@@ -26,9 +26,18 @@ export class InstrumentedKubeConfig extends KubeConfig {
     return copy;
   }
 
+  /** One counting wrapper per underlying dispatcher, so a shared Agent (shared-connections.ts) stays one object. */
+  private readonly counted = new WeakMap<Dispatcher, Dispatcher>();
+
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
-    context.setDispatcher((context.getDispatcher() ?? getGlobalDispatcher()).compose(this.interceptor));
+    const inner = context.getDispatcher() ?? getGlobalDispatcher();
+    let counted = this.counted.get(inner);
+    if (!counted) {
+      counted = inner.compose(this.interceptor);
+      this.counted.set(inner, counted);
+    }
+    context.setDispatcher(counted);
   }
 }
 
