@@ -12,7 +12,7 @@ const END = '<!-- bench:results:end -->';
 
 export interface RunResult {
   label: string; n: number; date: string; milvus: string; collections: number; perCollection: number; rows: number; concurrency: number; operatorArgs: string; load: string[]; machine: string;
-  floorS?: number; applyAloneS?: number; applyAloneCpuS?: Record<string, number>; peerS?: number; peerVersions?: string; peerRssMiB?: number; peerReadyP50?: number; peerWritesPerRes?: Record<string, number>;
+  floorS?: number; writeFloorS?: number; writeFloorCpuS?: Record<string, number>; applyAloneS?: number; applyAloneCpuS?: Record<string, number>; peerS?: number; peerVersions?: string; peerRssMiB?: number; peerReadyP50?: number; peerWritesPerRes?: Record<string, number>;
   operatorS?: number; operatorCpuS?: number; operatorRssMiB?: number; operatorStartRssMiB?: number; createP?: number[]; readyP?: number[];
   applyWindowS?: number; operatorCpuSplitS?: Record<string, number>; peerCpuS?: Record<string, number>; milvusMeanMs?: Record<string, number>; reconcileMeanMs?: number; reconciles?: number;
   kubeWritesPerRes?: Record<string, number>; milvusCallsPerRes?: Record<string, number>;
@@ -46,11 +46,11 @@ function markdown(rs: readonly RunResult[]): string {
   const sorted = [...rs].sort((a, b) => a.milvus.localeCompare(b.milvus) || a.n - b.n || a.date.localeCompare(b.date));
   const lines = [
     '![apply → all Ready](benchmarks/apply-to-ready.svg)', '',
-    '| run | N (collections) | Milvus | floor (s) | apply alone (s) | peer (s) | operator (s) | op/floor | op/peer | apply→createIndex p50/p95/p99 (ms) | apply→Ready p50/p95/p99 (ms) | RSS peak op / peer (MiB) | load avg (1/5/15 min) at start → end |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | N (collections) | Milvus | floor (s) | apply alone (s) | floor + writes (s) | peer (s) | operator (s) | op/floor | op/(floor + writes) | op/peer | apply→createIndex p50/p95/p99 (ms) | apply→Ready p50/p95/p99 (ms) | RSS peak op / peer (MiB) | load avg (1/5/15 min) at start → end |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of sorted) {
-    lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z${r.operatorArgs ? ` \`${r.operatorArgs}\`` : ''} | ${r.n} (${r.collections}) | ${r.milvus}, ${r.rows} rows | ${f(r.floorS)} | ${f(r.applyAloneS)} | ${f(r.peerS)} | ${f(r.operatorS)} | ${r.operatorS && r.floorS ? f(r.operatorS / r.floorS) : '—'} | ${r.operatorS && r.peerS ? f(r.operatorS / r.peerS) : '—'} | ${(r.createP ?? []).map((x) => f(x, 0)).join(' / ') || '—'} | ${(r.readyP ?? []).map((x) => f(x, 0)).join(' / ') || '—'} | ${f(r.operatorRssMiB, 0)} / ${f(r.peerRssMiB, 0)} | ${r.load[0]} → ${r.load.at(-1)} |`);
+    lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z${r.operatorArgs ? ` \`${r.operatorArgs}\`` : ''} | ${r.n} (${r.collections}) | ${r.milvus}, ${r.rows} rows | ${f(r.floorS)} | ${f(r.applyAloneS)} | ${f(r.writeFloorS)} | ${f(r.peerS)} | ${f(r.operatorS)} | ${r.operatorS && r.floorS ? f(r.operatorS / r.floorS) : '—'} | ${r.operatorS && r.writeFloorS ? f(r.operatorS / r.writeFloorS) : '—'} | ${r.operatorS && r.peerS ? f(r.operatorS / r.peerS) : '—'} | ${(r.createP ?? []).map((x) => f(x, 0)).join(' / ') || '—'} | ${(r.readyP ?? []).map((x) => f(x, 0)).join(' / ') || '—'} | ${f(r.operatorRssMiB, 0)} / ${f(r.peerRssMiB, 0)} | ${r.load[0]} → ${r.load.at(-1)} |`);
   }
   lines.push('', '| run | N | operator Kubernetes writes per resource | operator Milvus calls per resource | peer Kubernetes writes per resource (apiserver counters) | idle: window, CPU %, RSS MiB, kube writes, Milvus calls per collection per resync | restart: s to re-verify all, writes, RSS MiB |', '|---|---|---|---|---|---|---|');
   for (const r of sorted) {
@@ -81,6 +81,7 @@ function svg(rs: readonly RunResult[]): string {
   const series: { name: string; color: string; pick: (g: string) => number | undefined }[] = [];
   const latest = (g: string, label?: string): RunResult | undefined => rs.filter((r) => `${r.n}|${r.milvus}` === g && (!label || r.label === label) ).at(-1);
   series.push({ name: 'floor (SDK)', color: '#888', pick: (g) => rs.filter((r) => `${r.n}|${r.milvus}` === g && r.floorS).at(-1)?.floorS });
+  series.push({ name: 'floor + writes', color: '#bbb', pick: (g) => rs.filter((r) => `${r.n}|${r.milvus}` === g && r.writeFloorS).at(-1)?.writeFloorS });
   series.push({ name: 'peer (kopf)', color: '#e69f00', pick: (g) => rs.filter((r) => `${r.n}|${r.milvus}` === g && r.peerS).at(-1)?.peerS });
   const palette = ['#d55e00', '#0072b2', '#009e73', '#cc79a7', '#56b4e9'];
   [...new Set(rs.map((r) => r.label))].forEach((label, i) => series.push({ name: `operator: ${label}`, color: palette[i % palette.length]!, pick: (g) => latest(g, label)?.operatorS }));

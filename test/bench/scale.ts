@@ -2,13 +2,15 @@
 // Milvus (Lite by default, BENCH_MILVUS=standalone for the Milvus 2.3 standalone), in one run:
 //   apply     the same resources applied with no controller running: what the apiserver alone takes
 //   floor     the same createIndex calls straight through the SDK at the same concurrency, polled until built
+//   writes    the floor plus the contract's Kubernetes requests (finalizer, Ready status, one Event per resource),
+//             fed by a watch as resources are applied, nothing else (test/bench/write-floor.ts)
 //   peer      test/bench/peer/operator.py (kopf + pymilvus, venv from PyPI cached under ~/.cache/milvus-index-operator)
 //   operator  the CLI (dist/src/main.js): apply → all Ready, per-resource latencies, writes and Milvus calls
 //   idle      everything Ready for BENCH_IDLE (default 1.1 × the resync period, default 5m): CPU, RSS, writes, calls
 //   restart   a new operator process over everything Ready: time until all re-verified, writes
 // Prints the tables and records the run in docs/benchmarks/results.json, docs/benchmarks.md and the SVG plot.
 // Knobs: BENCH_N (list, default "200,1000"), BENCH_CONCURRENCY (4), BENCH_RESYNC (5m), BENCH_IDLE, BENCH_SCENARIOS
-// (apply,floor,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
+// (apply,floor,writes,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
 // standalone), BENCH_OPERATOR_ARGS (extra CLI flags), BENCH_LABEL (the row's name, default "current"),
 // BENCH_CPU_PROF=dir (--cpu-prof of the operator during apply), BENCH_RECORD=0 (print only), BENCH_OPERATOR_DIST (another
 // build's dist/, e.g. of the commit before a change), BENCH_OPERATOR_NODE_ARGS / BENCH_OPERATOR_NODE_OPTIONS (Node's
@@ -31,6 +33,7 @@ import { sdkClient } from '../support/milvus.js';
 import { parseDuration } from '../../src/config.js';
 import { cpuSeconds, cpuSecondsOf, diff, loadavg, memorySplit, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
 import { ensurePeerVenv } from './peer/venv.js';
+import { releaseWriteFloor, startWriteFloor } from './write-floor.js';
 import { record, type RunResult } from './report.js';
 import { apiserverWrites, createIndexTimes, dropAllDirectly, operatorMetrics, operatorNodeArgs, operatorNodeOptions, runFloor, startOperator, startPeer, watchBuilds } from './systems.js';
 import { applyAll, body, createCollections, crdServed, deleteAll, GVR, until, watchReadiness, workload, type Workload } from './workload.js';
@@ -40,7 +43,7 @@ const NS = (env.BENCH_N ?? '200,1000').split(',').map((s) => Number(s.trim())).f
 const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 4);
 const RESYNC = env.BENCH_RESYNC ?? '5m';
 const IDLE_MS = env.BENCH_IDLE ? parseDuration(env.BENCH_IDLE) : Math.round(1.1 * parseDuration(RESYNC));
-const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'apply,floor,peer,operator,idle,restart').split(','));
+const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'apply,floor,writes,peer,operator,idle,restart').split(','));
 const STANDALONE = env.BENCH_MILVUS === 'standalone';
 /** The independent build watch (systems.ts `watchBuilds`): on by default where builds take seconds. */
 const BUILD_WATCH = (env.BENCH_BUILD_WATCH ?? (STANDALONE ? '1' : '0')) === '1';
@@ -89,6 +92,7 @@ async function benchOne(n: number): Promise<RunResult> {
       await dropAllDirectly(client, w);
       r.load.push(loadavg());
     }
+    if (SCENARIOS.has('writes')) { Object.assign(r, await benchWriteFloor(cp, client, w)); r.load.push(loadavg()); }
     if (SCENARIOS.has('peer')) { Object.assign(r, await benchPeer(cp, milvus.uri, w, client)); r.load.push(loadavg()); }
     if (SCENARIOS.has('operator')) await benchOperator(cp, milvus.uri, w, r, client);
     report(r);
@@ -137,6 +141,26 @@ async function benchApplyAlone(cp: ControlPlane, w: Workload): Promise<Partial<R
   const out = { applyAloneS: (Math.max(...applied.values()) - Math.min(...applied.values())) / 1000, applyAloneCpuS: cpuSince(cp, s0) };
   await deleteAll(kc, ns, w);
   return out;
+}
+
+/** The floor with the contract's Kubernetes requests (write-floor.ts), in its own namespace; indexes dropped after. */
+async function benchWriteFloor(cp: ControlPlane, client: MilvusClient, w: Workload): Promise<Partial<RunResult>> {
+  console.log('writes: SDK floor + finalizer, Ready status and one Event per resource, fed by a watch ...');
+  const kc = benchKubeConfig(cp);
+  const ns = await namespace(cp, 'write-floor');
+  const s0 = serversCpu(cp);
+  const floor = await startWriteFloor(kc, ns, client, w, CONCURRENCY);
+  try {
+    const applied = await applyAll(kc, ns, w);
+    await until('the write floor: every resource Ready', () => floor.readyAt.size >= w.n, READY_TIMEOUT_MS, () => `${floor.readyAt.size}/${w.n} Ready`);
+    const out = { writeFloorS: (Math.max(...floor.readyAt.values()) - Math.min(...applied.values())) / 1000, writeFloorCpuS: cpuSince(cp, s0) };
+    await releaseWriteFloor(kc, ns, floor.readyAt.keys());
+    await deleteAll(kc, ns, w);
+    await dropAllDirectly(client, w);
+    return out;
+  } finally {
+    await floor.stop();
+  }
 }
 
 async function benchPeer(cp: ControlPlane, uri: string, w: Workload, client: MilvusClient): Promise<Partial<RunResult>> {
@@ -284,6 +308,7 @@ function report(r: RunResult): void {
   table(`apply → all Ready, N=${r.n} (${r.collections} collections, ${r.milvus}, concurrency ${r.concurrency}, label ${r.label}); load ${r.load.join(' | ')}`, ['', 'apply → all Ready (s)', 'ratio to floor', 'RSS peak (MiB)'], [
     ['floor: SDK createIndex + poll until built', f(r.floorS), '1.00', '—'],
     ['apply alone: the same resources created, no controller', f(r.applyAloneS), f(r.applyAloneS && r.floorS ? r.applyAloneS / r.floorS : undefined), '—'],
+    ['floor + writes: the floor with finalizer, Ready status, one Event', f(r.writeFloorS), f(r.writeFloorS && r.floorS ? r.writeFloorS / r.floorS : undefined), '—'],
     ['peer: kopf + pymilvus', f(r.peerS), f(r.peerS && r.floorS ? r.peerS / r.floorS : undefined), f(r.peerRssMiB, 0)],
     [`milvus-index-operator ${r.operatorArgs}`, f(r.operatorS), f(r.operatorS && r.floorS ? r.operatorS / r.floorS : undefined), f(r.operatorRssMiB, 0)],
   ]);
@@ -308,6 +333,7 @@ function report(r: RunResult): void {
       ['operator CPU during apply → all Ready (s)', f(r.operatorCpuS)],
       ['CPU s during apply → all Ready, operator run', cpuLine(r.operatorCpuSplitS)],
       ['CPU s during the apply alone (no controller)', cpuLine(r.applyAloneCpuS)],
+      ['CPU s during apply → all Ready, floor + writes', cpuLine(r.writeFloorCpuS)],
       ['CPU s during apply → all Ready, peer run', cpuLine(r.peerCpuS)],
       ['reconciles (per resource), mean time (ms)', `${r.reconciles ?? '—'} (${f(r.reconciles === undefined ? undefined : r.reconciles / r.n)}), ${f(r.reconcileMeanMs, 1)}`],
       ['Milvus mean latency by method (ms)', Object.entries(r.milvusMeanMs ?? {}).sort().map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ') || '—'],

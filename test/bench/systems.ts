@@ -20,7 +20,7 @@ function builtIn(descriptions: IndexDescriptions | undefined, d: IndexDef): bool
   return index?.state === 'Finished' && Number(index.pending_index_rows ?? 0) === 0;
 }
 
-async function isBuilt(client: MilvusClient, d: IndexDef): Promise<boolean> {
+export async function isBuilt(client: MilvusClient, d: IndexDef): Promise<boolean> {
   return builtIn((await client.describeIndex({ collection_name: d.collection, index_name: d.field })).index_descriptions, d);
 }
 

@@ -1,0 +1,87 @@
+// The floor with the contract's Kubernetes writes: what any controller that adds its finalizer before the create,
+// writes Ready and sends one Event per resource needs on this machine, with nothing else (no informer cache, no
+// decide, no retries, no metrics). The operator's ratio to it is its own overhead; its ratio to the SDK floor is
+// that plus the Kubernetes requests the contract makes every controller send.
+import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
+
+import { KubeJsonRequests } from '../../src/kube/json-requests.js';
+import { CustomObjectWriter } from '../../src/kube/object-writer.js';
+import { sleep } from './lib.js';
+import { isBuilt } from './systems.js';
+import { GVR, type IndexDef, type Workload } from './workload.js';
+
+const FINALIZER = 'bench.index.milvus.io/write-floor';
+
+interface Seen { apiVersion: string; kind: string; metadata: { name: string; namespace: string; uid: string; resourceVersion: string; generation: number; finalizers?: string[] } }
+
+export interface WriteFloor {
+  /** When each resource's Ready status write returned (ms since the epoch). */
+  readyAt: Map<string, number>;
+  /** Ends the watch and waits for the workers. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `concurrency` workers fed by a watch of `namespace` in arrival order; for each new MilvusIndex they send
+ * the requests the operator sends for it on the way to Ready, through the operator's own writers: the finalizer
+ * (merge patch with resourceVersion precondition), `createIndex`, `describeIndex` until built (the SDK floor's
+ * poll), the status (JSON patch with a resourceVersion test), one events.k8s.io/v1 Event.
+ */
+export async function startWriteFloor(kc: KubeConfig, namespace: string, client: MilvusClient, w: Workload, concurrency: number): Promise<WriteFloor> {
+  const defs = new Map(w.defs.map((d) => [d.name, d]));
+  const writer = new CustomObjectWriter<Seen, object>(kc, { ...GVR, namespaced: true }, { kubeWrite: () => {} });
+  const requests = new KubeJsonRequests(kc);
+  const readyAt = new Map<string, number>();
+  const queue: Seen[] = [];
+  let stopped = false;
+  const watch = await new Watch(kc).watch(`/apis/${GVR.group}/${GVR.version}/namespaces/${namespace}/${GVR.plural}`, {}, (type: string, o: Seen) => {
+    if (type === 'ADDED' && defs.has(o.metadata.name)) queue.push(o);
+  }, () => {});
+  const one = async (o: Seen): Promise<void> => {
+    const d = defs.get(o.metadata.name)!;
+    const resourceVersion = await writer.addFinalizer(o, FINALIZER, {});
+    await create(client, d);
+    for (let wait = 0; !(await isBuilt(client, d)); wait = Math.min(1000, wait + 50)) await sleep(wait);
+    const now = new Date().toISOString();
+    await writer.writeStatus({ ...o, metadata: { ...o.metadata, resourceVersion: resourceVersion! } }, {
+      observedGeneration: o.metadata.generation,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'Built', message: 'the index is built', observedGeneration: o.metadata.generation, lastTransitionTime: now }],
+    });
+    readyAt.set(o.metadata.name, Date.now());
+    await requests.send('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
+      metadata: { name: `${o.metadata.name}.${Date.now().toString(16)}`, namespace },
+      eventTime: new Date().toISOString().replace('Z', '000Z'), reportingController: 'bench.index.milvus.io/write-floor', reportingInstance: 'bench',
+      action: 'Reconcile', reason: 'IndexCreated', note: `created index ${d.field} on ${d.collection}`, type: 'Normal',
+      regarding: { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace, uid: o.metadata.uid },
+    });
+  };
+  const workers = Array.from({ length: concurrency }, async () => {
+    while (!stopped) {
+      const o = queue.shift();
+      if (o) await one(o);
+      else await sleep(5);
+    }
+  });
+  return {
+    readyAt,
+    stop: async () => {
+      stopped = true;
+      watch.abort();
+      await Promise.all(workers);
+    },
+  };
+}
+
+/** Takes the write floor's finalizer off every resource it finalized, so they can be deleted. */
+export async function releaseWriteFloor(kc: KubeConfig, namespace: string, names: Iterable<string>): Promise<void> {
+  const requests = new KubeJsonRequests(kc);
+  for (const name of names) {
+    await requests.send('PATCH', `/apis/${GVR.group}/${GVR.version}/namespaces/${namespace}/${GVR.plural}/${name}`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+  }
+}
+
+async function create(client: MilvusClient, d: IndexDef): Promise<void> {
+  const res = await client.createIndex({ collection_name: d.collection, field_name: d.field, index_name: d.field, index_type: d.indexType, ...(d.metricType ? { metric_type: d.metricType } : {}), params: d.params } as Parameters<MilvusClient['createIndex']>[0]);
+  if ((res as { code?: number }).code) throw new Error(`write floor createIndex ${d.collection}.${d.field}: ${JSON.stringify(res)}`);
+}
