@@ -20,6 +20,8 @@ export interface RunResult {
   restartS?: number; restartWrites?: number; restartRssMiB?: number;
   /** Long builds (systems.ts `watchBuilds`): apply → all built as the bench's own poll saw it, and Ready − built p50/p95/max (ms). */
   operatorBuiltS?: number; readyAfterBuiltP?: number[]; peerBuiltS?: number; peerReadyAfterBuiltP?: number[];
+  /** 20 resources applied one at a time with everything else Ready (scale.ts `oneByOne`): p50/p95/max (ms). */
+  oneByOneCreateP?: number[]; oneByOneReadyP?: number[];
   /** The operator's RSS split (MiB, lib.ts `memorySplit`) when started, right after all Ready, at the end of idle. */
   operatorMemory?: Record<'started' | 'allReady' | 'idle', { anon: number; file: number }>;
 }
@@ -56,6 +58,11 @@ function markdown(rs: readonly RunResult[]): string {
   for (const r of sorted) {
     const i = r.idle;
     lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z | ${r.n} | ${kv(r.kubeWritesPerRes)} | ${kv(r.milvusCallsPerRes)} | ${kv(r.peerWritesPerRes)} | ${i ? `${i.seconds} s at resync ${i.resync}: ${f(i.cpuPct)} %, ${f(i.rssMiB, 0)}${i.heapMiB ? ` (V8 ${kv(i.heapMiB, 0)})` : ''}, ${i.kubeWrites}, ${kv(i.milvusCallsPerCollectionPerResync)}` : 'not run'} | ${r.restartS !== undefined ? `${f(r.restartS)}, ${r.restartWrites}, ${f(r.restartRssMiB, 0)}` : 'not run'} |`);
+  }
+  const single = sorted.filter((r) => r.oneByOneCreateP);
+  if (single.length > 0) {
+    lines.push('', '| run (one at a time: 20 applied each after the last is Ready, N others Ready) | N | apply → createIndex returned p50 / p95 / max (ms) | apply → Ready p50 / p95 / max (ms) |', '|---|---|---|---|');
+    for (const r of single) lines.push(`| ${r.label} ${r.date.slice(0, 16)}Z | ${r.n} | ${(r.oneByOneCreateP ?? []).map((v) => f(v, 0)).join(' / ')} | ${(r.oneByOneReadyP ?? []).map((v) => f(v, 0)).join(' / ')} |`);
   }
   const watched = sorted.filter((r) => r.readyAfterBuiltP);
   if (watched.length > 0) {

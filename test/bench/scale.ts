@@ -6,11 +6,13 @@
 //             fed by a watch as resources are applied, nothing else (test/bench/write-floor.ts)
 //   peer      test/bench/peer/operator.py (kopf + pymilvus, venv from PyPI cached under ~/.cache/milvus-index-operator)
 //   operator  the CLI (dist/src/main.js): apply → all Ready, per-resource latencies, writes and Milvus calls
+//   onebyone  with everything Ready, 20 more resources applied one at a time, each after the last is Ready (what a
+//             single `kubectl apply` sees): apply → createIndex returned and apply → Ready; then deleted again
 //   idle      everything Ready for BENCH_IDLE (default 1.1 × the resync period, default 5m): CPU, RSS, writes, calls
 //   restart   a new operator process over everything Ready: time until all re-verified, writes
 // Prints the tables and records the run in docs/benchmarks/results.json, docs/benchmarks.md and the SVG plot.
 // Knobs: BENCH_N (list, default "200,1000"), BENCH_CONCURRENCY (4), BENCH_RESYNC (5m), BENCH_IDLE, BENCH_SCENARIOS
-// (apply,floor,writes,peer,operator,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
+// (apply,floor,writes,peer,operator,onebyone,idle,restart), BENCH_PER_COLLECTION (2; 40 from N ≥ 10,000), BENCH_ROWS (20; 20000 with
 // standalone), BENCH_OPERATOR_ARGS (extra CLI flags), BENCH_LABEL (the row's name, default "current"),
 // BENCH_CPU_PROF=dir (--cpu-prof of the operator during apply), BENCH_RECORD=0 (print only), BENCH_OPERATOR_DIST (another
 // build's dist/, e.g. of the commit before a change), BENCH_OPERATOR_NODE_ARGS / BENCH_OPERATOR_NODE_OPTIONS (Node's
@@ -43,7 +45,7 @@ const NS = (env.BENCH_N ?? '200,1000').split(',').map((s) => Number(s.trim())).f
 const CONCURRENCY = Number(env.BENCH_CONCURRENCY ?? 4);
 const RESYNC = env.BENCH_RESYNC ?? '5m';
 const IDLE_MS = env.BENCH_IDLE ? parseDuration(env.BENCH_IDLE) : Math.round(1.1 * parseDuration(RESYNC));
-const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'apply,floor,writes,peer,operator,idle,restart').split(','));
+const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? 'apply,floor,writes,peer,operator,onebyone,idle,restart').split(','));
 const STANDALONE = env.BENCH_MILVUS === 'standalone';
 /** The independent build watch (systems.ts `watchBuilds`): on by default where builds take seconds. */
 const BUILD_WATCH = (env.BENCH_BUILD_WATCH ?? (STANDALONE ? '1' : '0')) === '1';
@@ -242,6 +244,7 @@ async function benchOperator(cp: ControlPlane, uri: string, w: Workload, r: RunR
     r.reconciles = total(sumBy(m, 'controller_runtime_reconcile_total', 'controller', (l) => l.controller === 'milvusindex'));
     r.load.push(loadavg());
     if (opts.cpuProfDir) { await op.stop(); op = await startOperator({ ...opts, cpuProfDir: undefined }); }
+    if (SCENARIOS.has('onebyone')) await oneByOne(kc, ns, op, watch, milvusClient, r);
     if (SCENARIOS.has('idle')) await idle(op, w, r);
     if (SCENARIOS.has('restart')) op = await restart(op, opts, w, r);
   } finally {
@@ -258,6 +261,31 @@ async function buildsOf(builds: ReturnType<typeof watchBuilds>, applied: Map<str
   const lag = [...readyAt].filter(([k]) => builds.builtAt.has(k)).map(([k, v]) => v - builds.builtAt.get(k)!);
   const builtS = (Math.max(...builds.builtAt.values()) - Math.min(...applied.values())) / 1000;
   return { builtS, p: [pct(lag, 50), pct(lag, 95), Math.max(...lag)] };
+}
+
+/**
+ * With everything Ready, applies 20 more resources (on 10 collections of their own, 20 rows each, so builds are short
+ * on either Milvus) one at a time, each once the previous one is Ready: the latency a single `kubectl apply` sees,
+ * without a burst's queue. Deletes them after and waits until they are gone, so idle and restart see the same N.
+ */
+async function oneByOne(kc: KubeConfig, ns: string, op: Awaited<ReturnType<typeof startOperator>>, watch: Awaited<ReturnType<typeof watchReadiness>>, client: MilvusClient, r: RunResult): Promise<void> {
+  console.log('one by one: 20 resources applied one at a time, everything else Ready ...');
+  const one = workload(20, 2, 20, 'onebyone', STANDALONE ? 'Trie' : 'INVERTED');
+  await createCollections(client, one, STANDALONE ? 128 : 8);
+  const defs = one.defs.map((d) => ({ ...d, name: `one-${d.name}` }));
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const applied = new Map<string, number>();
+  for (const d of defs) {
+    applied.set(d.name, Date.now());
+    await api.createNamespacedCustomObject({ ...GVR, namespace: ns, body: body(d) });
+    await until(`one by one: ${d.name} Ready`, () => watch.readyAt.has(d.name), READY_TIMEOUT_MS, () => 'not yet', () => op.lines.slice(-20).join('\n'));
+  }
+  const created = createIndexTimes(op);
+  const p = (xs: number[]): number[] => [pct(xs, 50), pct(xs, 95), Math.max(...xs)];
+  r.oneByOneCreateP = p(defs.map((d) => created.get(d.name)! - applied.get(d.name)!));
+  r.oneByOneReadyP = p(defs.map((d) => watch.readyAt.get(d.name)! - applied.get(d.name)!));
+  for (const d of defs) await api.deleteNamespacedCustomObject({ ...GVR, namespace: ns, name: d.name });
+  await until('one by one: the 20 deleted', () => defs.every((d) => watch.goneAt.has(d.name)), READY_TIMEOUT_MS, () => `${defs.filter((d) => watch.goneAt.has(d.name)).length}/20 gone`, () => op.lines.slice(-20).join('\n'));
 }
 
 /** Stops the operator and starts a new one over everything Ready: time until all are re-verified, writes. */
@@ -317,6 +345,12 @@ function report(r: RunResult): void {
       ['apply → createIndex returned (ms)', ...(r.createP ?? []).map((x) => f(x, 0))],
       ['apply → Ready (ms)', ...(r.readyP ?? []).map((x) => f(x, 0))],
     ]);
+    if (r.oneByOneCreateP) {
+      table('one at a time: 20 resources applied each after the last is Ready, everything else Ready', ['', 'p50', 'p95', 'max'], [
+        ['apply → createIndex returned (ms)', ...r.oneByOneCreateP.map((x) => f(x, 0))],
+        ['apply → Ready (ms)', ...(r.oneByOneReadyP ?? []).map((x) => f(x, 0))],
+      ]);
+    }
     if (r.readyAfterBuiltP) {
       table(`long builds: each index's build end as the bench's own ${BUILD_WATCH_MS} ms poll saw it, in the same run`, ['', 'apply → all built (s)', 'apply → all Ready (s)', 'Ready − built p50 / p95 / max (ms)'], [
         ['peer: kopf + pymilvus', f(r.peerBuiltS), f(r.peerS), (r.peerReadyAfterBuiltP ?? []).map((x) => f(x, 0)).join(' / ') || '—'],
