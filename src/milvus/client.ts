@@ -11,6 +11,7 @@ import { canonicalParamsObject } from './canonical.js';
 import { ClassifiedMilvusError, classifyStatus, classifyThrown, redact, withoutNodeAdvice, type ClassifyContext } from './classify.js';
 import type { ErrorKind } from './errors.js';
 import { gateSdkDebugLogs } from './sdk-logger.js';
+import { shareSdkProtoDefinitions } from './shared-protos.js';
 import { normaliseLoadState, toFieldInfo, toObservedIndex, type RawField, type RawIndexDescription } from './normalize.js';
 import { isOk, statusOf, type MilvusStatus } from './status.js';
 import { buildClientConfig, describeTarget, nonEmpty } from './target.js';
@@ -66,6 +67,7 @@ export class SdkMilvusIndexApi implements MilvusIndexApi {
     const limit = Math.floor(target.maxConcurrentRequests ?? 0);
     this.limit = limit >= 1 ? pLimit(limit) : undefined;
     gateSdkDebugLogs();
+    shareSdkProtoDefinitions();
     try {
       this.client = new MilvusClient(buildClientConfig(target, options.sdkLogLevel));
     } catch (e) {

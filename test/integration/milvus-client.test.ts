@@ -416,6 +416,28 @@ describe('SdkMilvusIndexApi against Milvus Lite', () => {
     }
   });
 
+  it('[milvus-lite] clients of different targets share the SDK\'s protobuf reflection and service definition (src/milvus/shared-protos.ts) and each still creates, lists and describes', async () => {
+    const name = await newCollection({ rows: 5 });
+    const a = new SdkMilvusIndexApi(target({ timeoutMs: 9_000 }));
+    const b = new SdkMilvusIndexApi(target({ timeoutMs: 8_000, maxConcurrentRequests: 2 }));
+    try {
+      const sdkOf = (x: SdkMilvusIndexApi) => (x as unknown as { client: { milvusProto: unknown; schemaProto: unknown; _MilvusService: { service: unknown } } }).client;
+      expect(sdkOf(a)).not.toBe(sdkOf(b));
+      expect(sdkOf(b).milvusProto).toBe(sdkOf(a).milvusProto);
+      expect(sdkOf(b).schemaProto).toBe(sdkOf(a).schemaProto);
+      expect(sdkOf(b)._MilvusService.service).toBe(sdkOf(a)._MilvusService.service);
+      await a.createIndex({ database: 'default', collection: name, fieldName: 'vec', indexName: 'vec', indexType: 'HNSW', metricType: 'L2', params: { M: 8, efConstruction: 64 } });
+      await b.createIndex({ database: 'default', collection: name, fieldName: 'title', indexName: 'title', indexType: 'INVERTED', params: {} });
+      for (const x of [a, b]) {
+        expect((await x.listIndexes('default', name)).map((i) => `${i.indexName}:${i.indexType}:${i.state}`).sort()).toEqual(['title:INVERTED:Finished', 'vec:HNSW:Finished']);
+        const described = await x.describeCollection('default', name);
+        expect(described.kind === 'Found' ? described.fields.map((f) => f.name).sort() : described).toEqual(['id', 'title', 'vec']);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('[milvus-lite] an http:// uri works the same', async () => {
     const viaHttp = new SdkMilvusIndexApi(target({ uri: `http://${uri.replace(/^https?:\/\//, '')}` }));
     try {
