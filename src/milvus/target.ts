@@ -44,6 +44,15 @@ function hasClientCert(target: ConnectionTarget): boolean {
 }
 
 /**
+ * gRPC channel options of every Milvus client. The SDK pings every channel every 10 s even with no call in flight. A
+ * controller's connection is idle between resyncs (minutes), and servers on gRPC's default enforcement (Milvus Lite,
+ * gRPC proxies) answer such pings with GOAWAY "too_many_pings": the connection is torn down and grpc-js writes a
+ * plain-text line to stderr, outside the JSON log. Pings only while calls are in flight; a dead idle connection is
+ * found by the next call's deadline instead.
+ */
+export const QUIET_WHEN_IDLE = { 'grpc.keepalive_permit_without_calls': 0 } as const;
+
+/**
  * The SDK configuration for a target. Throws MilvusError(InvalidSpec) for an unusable uri
  * (including one with userinfo). Token wins over username/password (as in the SDK); TLS is on for
  * https:// or tls.enabled, with caPem as the only root (one-way TLS) and serverName as the TLS
@@ -61,12 +70,7 @@ export function buildClientConfig(target: ConnectionTarget, sdkLogLevel = 'warn'
     // A Zilliz global-cluster endpoint needs the skipped Connect; the operator does not support it.
     isGlobal: false,
     logLevel: sdkLogLevel,
-    // The SDK pings every channel every 10 s even with no call in flight. A controller's connection is idle
-    // between resyncs (minutes), and servers on gRPC's default enforcement (Milvus Lite, gRPC proxies) answer
-    // such pings with GOAWAY "too_many_pings": the connection is torn down and grpc-js writes a plain-text line
-    // to stderr, outside the JSON log. Pings only while calls are in flight; a dead idle connection is found by
-    // the next call's deadline instead.
-    channelOptions: { 'grpc.keepalive_permit_without_calls': 0 },
+    channelOptions: { ...QUIET_WHEN_IDLE },
   };
   if (nonEmpty(target.token)) config.token = target.token;
   else if (nonEmpty(target.username) && nonEmpty(target.password)) {

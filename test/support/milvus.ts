@@ -1,10 +1,11 @@
 // Milvus set-up for integration tests, through the real SDK against the real server.
 import { DataType, FunctionType, MilvusClient } from '@zilliz/milvus2-sdk-node';
 
+import { QUIET_WHEN_IDLE } from '../../src/milvus/target.js';
+
 export function sdkClient(uri: string): MilvusClient {
-  // Pings only while calls are in flight, like the operator's client (src/milvus/target.ts): the SDK's default pings
-  // idle connections every 10 s and Milvus Lite answers with GOAWAY "too_many_pings" and a line on stderr.
-  const client = new MilvusClient({ address: uri, telemetry: { enabled: false }, timeout: 30_000, logLevel: 'error', channelOptions: { 'grpc.keepalive_permit_without_calls': 0 } } as ConstructorParameters<typeof MilvusClient>[0]);
+  // Pings only while calls are in flight, like the operator's client (QUIET_WHEN_IDLE says why).
+  const client = new MilvusClient({ address: uri, telemetry: { enabled: false }, timeout: 30_000, logLevel: 'error', channelOptions: { ...QUIET_WHEN_IDLE } } as ConstructorParameters<typeof MilvusClient>[0]);
   client.connectPromise?.catch(() => {});
   return client;
 }
