@@ -7,6 +7,9 @@ export function pct(values: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
+/** p50, p95 and max of `values`. */
+export const p50p95max = (values: readonly number[]): number[] => [pct(values, 50), pct(values, 95), Math.max(...values)];
+
 export function table(title: string, head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const w = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));

@@ -33,7 +33,7 @@ import { startMilvusLite } from '../support/milvus-lite.js';
 import { startMilvusStandalone } from '../support/milvus-standalone.js';
 import { sdkClient } from '../support/milvus.js';
 import { parseDuration } from '../../src/config.js';
-import { cpuSeconds, cpuSecondsOf, diff, loadavg, memorySplit, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
+import { cpuSeconds, cpuSecondsOf, diff, loadavg, memorySplit, p50p95max, pct, rssMiB, rssPeak, sleep, sumBy, table, total } from './lib.js';
 import { ensurePeerVenv } from './peer/venv.js';
 import { releaseWriteFloor, startWriteFloor } from './write-floor.js';
 import { record, type RunResult } from './report.js';
@@ -263,7 +263,7 @@ async function buildsOf(builds: ReturnType<typeof watchBuilds>, applied: Map<str
   await until('the build watch: every index built', () => builds.builtAt.size >= w.n, 60_000, () => `${builds.builtAt.size}/${w.n} built`).finally(() => builds.stop());
   const lag = [...readyAt].filter(([k]) => builds.builtAt.has(k)).map(([k, v]) => v - builds.builtAt.get(k)!);
   const builtS = (Math.max(...builds.builtAt.values()) - Math.min(...applied.values())) / 1000;
-  return { builtS, p: [pct(lag, 50), pct(lag, 95), Math.max(...lag)] };
+  return { builtS, p: p50p95max(lag) };
 }
 
 /**
@@ -284,9 +284,8 @@ async function oneByOne(kc: KubeConfig, ns: string, op: Awaited<ReturnType<typeo
     await until(`one by one: ${d.name} Ready`, () => watch.readyAt.has(d.name), READY_TIMEOUT_MS, () => 'not yet', () => op.lines.slice(-20).join('\n'));
   }
   const created = createIndexTimes(op);
-  const p = (xs: number[]): number[] => [pct(xs, 50), pct(xs, 95), Math.max(...xs)];
-  r.oneByOneCreateP = p(defs.map((d) => created.get(d.name)! - applied.get(d.name)!));
-  r.oneByOneReadyP = p(defs.map((d) => watch.readyAt.get(d.name)! - applied.get(d.name)!));
+  r.oneByOneCreateP = p50p95max(defs.map((d) => created.get(d.name)! - applied.get(d.name)!));
+  r.oneByOneReadyP = p50p95max(defs.map((d) => watch.readyAt.get(d.name)! - applied.get(d.name)!));
   for (const d of defs) await api.deleteNamespacedCustomObject({ ...GVR, namespace: ns, name: d.name });
   await until('one by one: the 20 deleted', () => defs.every((d) => watch.goneAt.has(d.name)), READY_TIMEOUT_MS, () => `${defs.filter((d) => watch.goneAt.has(d.name)).length}/20 gone`, () => op.lines.slice(-20).join('\n'));
 }

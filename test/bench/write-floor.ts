@@ -8,8 +8,8 @@ import type { MilvusClient } from '@zilliz/milvus2-sdk-node';
 
 import { KubeJsonRequests } from '../../src/kube/json-requests.js';
 import { CustomObjectWriter } from '../../src/kube/object-writer.js';
-import { sleep } from './lib.js';
-import { isBuilt } from './systems.js';
+import { pool } from './lib.js';
+import { createAndAwaitBuilt } from './systems.js';
 import { GVR, type IndexDef, type Workload } from './workload.js';
 
 const FINALIZER = 'bench.index.milvus.io/write-floor';
@@ -35,15 +35,18 @@ export async function startWriteFloor(kc: KubeConfig, namespace: string, client:
   const requests = new KubeJsonRequests(kc);
   const readyAt = new Map<string, number>();
   const queue: Seen[] = [];
+  // Idle workers wait here; an arrival (or stop) wakes one each.
+  const idle: Array<() => void> = [];
   let stopped = false;
   const watch = await new Watch(kc).watch(`/apis/${GVR.group}/${GVR.version}/namespaces/${namespace}/${GVR.plural}`, {}, (type: string, o: Seen) => {
-    if (type === 'ADDED' && defs.has(o.metadata.name)) queue.push(o);
+    if (type !== 'ADDED' || !defs.has(o.metadata.name)) return;
+    queue.push(o);
+    idle.shift()?.();
   }, () => {});
   const one = async (o: Seen): Promise<void> => {
     const d = defs.get(o.metadata.name)!;
     const resourceVersion = await writer.addFinalizer(o, FINALIZER, { 'index.milvus.io/create-intent': new Date().toISOString() });
-    await create(client, d);
-    for (let wait = 0; !(await isBuilt(client, d)); wait = Math.min(1000, wait + 50)) await sleep(wait);
+    await createAndAwaitBuilt(client, d);
     await writer.writeStatus({ ...o, metadata: { ...o.metadata, resourceVersion: resourceVersion! } }, readyStatus(o.metadata.generation, d));
     readyAt.set(o.metadata.name, Date.now());
     await requests.send('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
@@ -57,7 +60,7 @@ export async function startWriteFloor(kc: KubeConfig, namespace: string, client:
     while (!stopped) {
       const o = queue.shift();
       if (o) await one(o);
-      else await sleep(5);
+      else await new Promise<void>((wake) => idle.push(wake));
     }
   });
   return {
@@ -65,6 +68,7 @@ export async function startWriteFloor(kc: KubeConfig, namespace: string, client:
     stop: async () => {
       stopped = true;
       watch.abort();
+      for (const wake of idle.splice(0)) wake();
       await Promise.all(workers);
     },
   };
@@ -73,9 +77,9 @@ export async function startWriteFloor(kc: KubeConfig, namespace: string, client:
 /** Takes the write floor's finalizer off every resource it finalized, so they can be deleted. */
 export async function releaseWriteFloor(kc: KubeConfig, namespace: string, names: Iterable<string>): Promise<void> {
   const requests = new KubeJsonRequests(kc);
-  for (const name of names) {
+  await pool([...names], 8, async (name) => {
     await requests.send('PATCH', `/apis/${GVR.group}/${GVR.version}/namespaces/${namespace}/${GVR.plural}/${name}`, { metadata: { finalizers: null } }, 'application/merge-patch+json');
-  }
+  });
 }
 
 /** A status of the shape the contract defines (kstatus conditions, the index as Milvus reports it, ownership), as the operator writes it for a built index. */
@@ -95,7 +99,3 @@ function readyStatus(generation: number, d: IndexDef): object {
   };
 }
 
-async function create(client: MilvusClient, d: IndexDef): Promise<void> {
-  const res = await client.createIndex({ collection_name: d.collection, field_name: d.field, index_name: d.field, index_type: d.indexType, ...(d.metricType ? { metric_type: d.metricType } : {}), params: d.params } as Parameters<MilvusClient['createIndex']>[0]);
-  if ((res as { code?: number }).code) throw new Error(`write floor createIndex ${d.collection}.${d.field}: ${JSON.stringify(res)}`);
-}
