@@ -15,20 +15,21 @@ const COUNTS = (process.env.SDK_CLIENTS ?? '1,2,5,10,20').split(',').map(Number)
 /** The child: builds `k` clients, with or without sharing, and prints one JSON line. */
 const CHILD = `
 const [k, share] = [Number(process.argv[1]), process.argv[2] === 'share'];
-const protos = await import(${JSON.stringify(join(ROOT, 'dist/src/milvus/shared-protos.js'))});
-// Without sharing: mark the SDK's protobufjs as already handled, so the operator's client leaves it as the SDK has it.
-if (!share) protos.sdkProtoModules().protobuf.Root[Symbol.for('milvus-index-operator.sdk-shared-protos')] = true;
 const { skipSdkBulkWriter } = await import(${JSON.stringify(join(ROOT, 'dist/src/milvus/lean-sdk.js'))});
 skipSdkBulkWriter();
 const { SdkMilvusIndexApi } = await import(${JSON.stringify(join(ROOT, 'dist/src/milvus/client.js'))});
+const { buildClientConfig } = await import(${JSON.stringify(join(ROOT, 'dist/src/milvus/target.js'))});
+const { MilvusClient } = await import('@zilliz/milvus2-sdk-node');
+// shared: the operator's client; per client: the SDK's own client with the same configuration.
+const build = (target) => share ? new SdkMilvusIndexApi(target) : new MilvusClient(buildClientConfig(target, 'error'));
 const measure = () => { gc(); gc(); const m = process.memoryUsage(); return { heap: m.heapUsed / 2 ** 20, rss: m.rss / 2 ** 20 }; };
 const before = measure();
 const t0 = performance.now();
-const clients = Array.from({ length: k }, (_, i) => new SdkMilvusIndexApi({ uri: 'http://127.0.0.1:' + (20000 + i), database: 'default', timeoutMs: 1000 }));
+const clients = Array.from({ length: k }, (_, i) => build({ uri: 'http://127.0.0.1:' + (20000 + i), database: 'default', timeoutMs: 1000 }));
 const ms = performance.now() - t0;
 const after = measure();
 console.log(JSON.stringify({ k, ms, heap: after.heap - before.heap, rss: after.rss - before.rss, total: after.rss }));
-await Promise.all(clients.map((c) => c.close()));
+await Promise.all(clients.map((c) => (share ? c.close() : c.closeConnection())));
 process.exit(0);
 `;
 
@@ -45,4 +46,4 @@ const rows = COUNTS.flatMap((k) => (['plain', 'share'] as const).map((mode) => {
   const r = run(k, mode === 'share');
   return [String(k), mode === 'share' ? 'shared (operator)' : 'per client (SDK alone)', r.ms.toFixed(0), r.heap.toFixed(1), r.rss.toFixed(1), r.total.toFixed(1)];
 }));
-table('Milvus SDK clients (SdkMilvusIndexApi), built in a fresh process, after a full GC', ['clients', 'protobuf reflection', 'build time (ms)', '+V8 heap (MiB)', '+RSS (MiB)', 'RSS (MiB)'], rows);
+table('Milvus SDK clients, built in a fresh process, after a full GC', ['clients', 'protobuf reflection', 'build time (ms)', '+V8 heap (MiB)', '+RSS (MiB)', 'RSS (MiB)'], rows);
